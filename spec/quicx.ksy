@@ -129,7 +129,7 @@ types:
         doc: The task's bytes; the daemon never looks inside.
 
   ok:
-    doc: Daemon to producer: the SUBMIT it answers was accepted.
+    doc: "Daemon to producer: the SUBMIT it answers was accepted."
     seq:
       - id: task_id
         type: u8
@@ -328,7 +328,7 @@ types:
         doc: Blocks free in this class's slabs.
 
   stats_reply:
-    doc: Daemon to any peer: a snapshot of the daemon's state.
+    doc: "Daemon to any peer: a snapshot of the daemon's state."
     seq:
       - id: node_id
         type: u2
