@@ -1,0 +1,30 @@
+"""The one exception that blames the peer."""
+
+from __future__ import annotations
+
+from quicx_proto._generated_messages import ErrorCode
+
+__all__ = ["ProtocolError"]
+
+
+class ProtocolError(Exception):
+    """The bytes received break the Quicx protocol; the peer is to blame.
+
+    Raised by :class:`FrameDecoder` for a bad header, a frame above the size
+    limit, or a body that does not match its message's layout. Mistakes of the
+    caller, such as building a message with an out-of-range field, raise
+    ``ValueError`` or ``TypeError`` instead.
+
+    :param code: the spec's error code to send back in ERROR before closing
+    :param message: what was wrong, for logs
+    :param path: for a codec error, the field that failed, such as
+        ``"submit.queue"`` or ``"header.version"``; ``None`` otherwise
+    """
+
+    def __init__(self, code: ErrorCode, message: str, *, path: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"ProtocolError({self.code.name}, {str(self)!r}, path={self.path!r})"
