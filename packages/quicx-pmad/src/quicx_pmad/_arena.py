@@ -1,0 +1,532 @@
+"""The arena: a fixed region carved into slabs, each slab serving one size class.
+
+How it works, in the order the code meets it:
+
+- ``alloc(n)`` maps ``n`` to the smallest class that holds it with one table
+  look-up, takes the first slab on that class's *partial list* (slabs with a
+  free block), and pops a block from that slab: from the slab's free list if
+  it has one, else the next never-used block (a bump index, so a fresh slab
+  costs nothing to set up). A class with no partial slab takes a slab from
+  the shared pool; an empty pool means :class:`ArenaFull`.
+- ``free`` pushes the block on its slab's free list. The link is the first 4
+  bytes of the freed block itself (next slot + 1, 0 ends the list), so free
+  lists cost no Python objects. A slab that becomes empty goes back to the
+  pool at once, for any class to take.
+- Each block position has a 16-bit generation in its slab's metadata, odd
+  while the block is live. A handle carries the arena id, the generation and
+  the block position, so a stale, double-freed or foreign handle fails a
+  comparison instead of corrupting anything.
+
+Every mutation happens under one lock, so an arena may be shared by threads.
+The hot paths are written out inline: in CPython a method call costs about
+as much as the rest of the work.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from ._block import Block
+from ._errors import (
+    ArenaClosed,
+    ArenaFull,
+    BlockSizeError,
+    DoubleFree,
+    ForeignHandle,
+    HandleError,
+    NotOwner,
+    StaleHandle,
+)
+from ._layout import (
+    DEFAULT_SLAB_SIZE,
+    Geometry,
+    default_size_classes,
+    plan,
+    read_header,
+    write_header,
+)
+from ._memory import Memory
+from ._stats import ArenaStats, ClassStats
+
+__all__ = ["Arena"]
+
+_LOCATION = 0xFFFFFFFF
+_GEN = 0xFFFF
+
+
+def _class_table(sizes: tuple[int, ...]) -> bytes:
+    """Return the class code for every size rounded up to 8, indexed by size/8."""
+    table = bytearray(sizes[-1] // 8 + 1)
+    code = 1
+    for eighth in range(1, len(table)):
+        while sizes[code] < eighth * 8:
+            code += 1
+        table[eighth] = code
+    return bytes(table)
+
+
+class Arena:
+    """A fixed-size arena of memory blocks with O(1) alloc and free.
+
+    :param capacity: bytes reserved up front, metadata included; the arena
+        never uses more.
+    :param size_classes: increasing block sizes, multiples of 8; by default
+        64 bytes to 1 MiB, four classes per doubling.
+    :param slab_size: bytes per slab, a multiple of 64 large enough to hold
+        one block of the largest class plus metadata.
+    :param shared: a name to create the arena as a named shared-memory
+        segment that other processes can :meth:`attach`; None for private
+        anonymous memory.
+    :raises ValueError: the parameters cannot make an arena; the message
+        names the limit.
+    :raises FileExistsError: a shared segment of that name exists already.
+    """
+
+    failure_hook: Callable[[int], bool] | None
+    """Called with ``n`` before each allocation when set; returning True makes
+    the allocation raise :class:`ArenaFull` without touching the arena. For
+    tests of out-of-memory handling."""
+
+    def __init__(
+        self,
+        capacity: int,
+        *,
+        size_classes: tuple[int, ...] | list[int] | None = None,
+        slab_size: int = DEFAULT_SLAB_SIZE,
+        shared: str | None = None,
+    ) -> None:
+        classes = tuple(size_classes or default_size_classes())
+        geometry = plan(capacity, classes, slab_size)
+        if shared is None:
+            memory = Memory.anonymous(capacity)
+        else:
+            memory = Memory.create_shared(shared, capacity)
+        arena_id = secrets.randbits(16)
+        write_header(memory.view, geometry, arena_id)
+        self._setup(memory, geometry, arena_id, owner=True)
+
+    @classmethod
+    def attach(cls, name: str) -> Arena:
+        """Return the shared arena ``name`` created by another process.
+
+        The attached arena reads and writes blocks with :meth:`view`; only
+        the creator allocates, frees and reports stats. Closing it unmaps
+        the memory and leaves the segment in place.
+
+        :raises FileNotFoundError: no segment has that name.
+        :raises ValueError: the segment does not hold an arena.
+        """
+        memory = Memory.attach_shared(name)
+        try:
+            geometry, arena_id = read_header(memory.view)
+        except BaseException:
+            memory.close()
+            raise
+        arena = cls.__new__(cls)
+        arena._setup(memory, geometry, arena_id, owner=False)
+        return arena
+
+    # Sets every field; the per-slab lists are the only Python state that
+    # grows with the arena, and they are sized once here.
+    def _setup(
+        self, memory: Memory, geometry: Geometry, arena_id: int, *, owner: bool
+    ) -> None:
+        g = geometry
+        view = memory.view
+        slabs = range(g.slabs)
+        self.failure_hook = None
+        self._memory = memory
+        self._geometry = g
+        self._view = view
+        self._id = arena_id
+        self._owner = owner
+        self._closed = False
+        self._lock = threading.Lock()
+        self._tag = arena_id << 48
+        self._owner_id = arena_id if owner else -1
+        self._max_size = g.sizes[-1] if owner else -1
+        self._class_of = _class_table(g.sizes)
+        self._sizes = g.sizes
+        self._per_slab = g.per_slab
+        self._slabs = g.slabs
+        self._slot_bits = g.slot_bits
+        self._slot_mask = (1 << g.slot_bits) - 1
+        self._gens = view.cast("H")
+        self._words = view.cast("I")
+        self._slabmap = view[g.slabmap_offset : g.slabmap_offset + 2 * g.slabs]
+        self._slabmap = self._slabmap.cast("H")
+        self._gen_index = [g.slab_base(s) >> 1 for s in slabs]
+        self._size_index = [(g.slab_base(s) + g.sizes_start) >> 2 for s in slabs]
+        # Owner-only state: the class of each slab mirrors the shared slab map
+        # (a list reads faster), then the slab lists and the counters.
+        self._slab_class = [0] * g.slabs
+        self._first = [0] * g.slabs
+        self._free_head = [-1] * g.slabs
+        self._bump = [0] * g.slabs
+        self._live = [0] * g.slabs
+        self._prev = [-1] * g.slabs
+        self._next = [-1] * g.slabs
+        self._partial = [-1] * len(g.sizes)
+        self._pool = list(reversed(slabs))
+        self._used = 0
+        self._requested = 0
+        self._high_water = 0
+
+    def alloc(self, n: int) -> Block:
+        """Return a new block of ``n`` bytes (contents unspecified).
+
+        :raises BlockSizeError: ``n <= 0`` or ``n`` above the largest class.
+        :raises ArenaFull: no block of ``n``'s class is free and the slab pool
+            is empty; the arena is unchanged.
+        """
+        if not 0 < n <= self._max_size:
+            raise self._size_error(n)
+        hook = self.failure_hook
+        if hook is not None and hook(n):
+            raise self._full(n, self._sizes[self._class_of[(n + 7) >> 3]])
+        code = self._class_of[(n + 7) >> 3]
+        size = self._sizes[code]
+        with self._lock:
+            slab = self._partial[code]
+            if slab < 0:
+                slab = self._take_slab(code, n)
+
+            # A block from the slab's free list, else its next unused block.
+            slot = self._free_head[slab]
+            if slot >= 0:
+                offset = self._first[slab] + slot * size
+                self._free_head[slab] = self._words[offset >> 2] - 1
+            else:
+                slot = self._bump[slab]
+                self._bump[slab] = slot + 1
+                offset = self._first[slab] + slot * size
+            live = self._live[slab] + 1
+            self._live[slab] = live
+            if live == self._per_slab[code]:
+                self._drop_full(code, slab)
+
+            # Mark the block live (odd generation) and count it.
+            index = self._gen_index[slab] + slot
+            gen = self._gens[index] + 1
+            self._gens[index] = gen
+            self._words[self._size_index[slab] + slot] = n
+            used = self._used + size
+            self._used = used
+            if used > self._high_water:
+                self._high_water = used
+            self._requested += n
+        handle = self._tag | gen << 32 | slab << self._slot_bits | slot
+        return Block(handle, n, size, self._view, offset)
+
+    def store(self, data: bytes | bytearray | memoryview) -> Block:
+        """Return a new block holding a copy of ``data``.
+
+        :raises BlockSizeError: ``data`` is empty or larger than the largest
+            class.
+        :raises ArenaFull: as for :meth:`alloc`.
+        """
+        if type(data) is not bytes:
+            data = memoryview(data).cast("B")
+        block = self.alloc(len(data))
+        start = block._offset
+        self._view[start : start + len(data)] = data
+        return block
+
+    def free(self, block: Block | int) -> None:
+        """Give a block back to the arena, by Block or by handle.
+
+        :raises DoubleFree: the block was freed already.
+        :raises StaleHandle: the block was freed and its memory reused.
+        :raises ForeignHandle: the handle is not one of this arena's.
+        """
+        handle = block.handle if type(block) is Block else block
+        try:
+            slab = (handle & _LOCATION) >> self._slot_bits
+            slot = handle & self._slot_mask
+        except TypeError:
+            raise self._handle_error(handle, freeing=True) from None
+        with self._lock:
+            if handle >> 48 != self._owner_id or slab >= self._slabs:
+                raise self._handle_error(handle, freeing=True)
+            code = self._slab_class[slab]
+            index = self._gen_index[slab] + slot
+            if slot >= self._per_slab[code] or self._gens[index] != (
+                handle >> 32 & _GEN
+            ):
+                raise self._handle_error(handle, freeing=True)
+
+            # Mark the block free (even generation) and link it in its slab.
+            self._gens[index] = (handle >> 32) + 1 & _GEN
+            size = self._sizes[code]
+            offset = self._first[slab] + slot * size
+            self._words[offset >> 2] = self._free_head[slab] + 1
+            self._free_head[slab] = slot
+            self._requested -= self._words[self._size_index[slab] + slot]
+            self._used -= size
+            live = self._live[slab] - 1
+            self._live[slab] = live
+            if live == 0:
+                self._give_back(code, slab)
+            elif live == self._per_slab[code] - 1:
+                self._push_partial(code, slab)
+
+    def view(self, handle: int, n: int) -> memoryview:
+        """Return a writable view of the first ``n`` bytes of a live block.
+
+        Works in the creating process and in attached ones.
+
+        :raises HandleError: the handle names no live block of this arena.
+        :raises BlockSizeError: ``n`` is negative or above the block's class.
+        """
+        with self._lock:
+            slab, slot, code = self._locate(handle)
+            size = self._sizes[code]
+            if not 0 <= n <= size:
+                raise BlockSizeError(f"view size must be 0..{size}, got {n}")
+            g = self._geometry
+            offset = g.slab_base(slab) + g.block_start[code] + slot * size
+            return self._view[offset : offset + n]
+
+    def stats(self) -> ArenaStats:
+        """Return a snapshot of the arena's use; O(slabs + classes).
+
+        :raises NotOwner: on an attached arena.
+        """
+        if not self._owner:
+            raise NotOwner("only the process that created the arena has its stats")
+        if self._closed:
+            raise ArenaClosed("arena is closed")
+        g = self._geometry
+        with self._lock:
+            slabs = [0] * len(g.sizes)
+            live = [0] * len(g.sizes)
+            for slab, code in enumerate(self._slab_class):
+                slabs[code] += 1
+                live[code] += self._live[slab]
+            used, requested, high = self._used, self._requested, self._high_water
+        classes = tuple(
+            ClassStats(
+                class_size=g.sizes[code],
+                slabs=slabs[code],
+                live_blocks=live[code],
+                free_blocks=slabs[code] * g.per_slab[code] - live[code],
+            )
+            for code in range(1, len(g.sizes))
+        )
+        free = slabs[0] * g.slab_size
+        free += sum(c.free_blocks * c.class_size for c in classes)
+        return ArenaStats(
+            capacity=g.capacity,
+            used=used,
+            free=free,
+            overhead=g.capacity - used - free,
+            requested=requested,
+            live_blocks=sum(live),
+            high_water=high,
+            fragmentation=1 - requested / used if used else 0.0,
+            slabs=g.slabs,
+            free_slabs=slabs[0],
+            classes=classes,
+        )
+
+    def close(self) -> None:
+        """Release the memory; unlink the segment if this process created it.
+
+        Block views still alive keep the mapping until they are released.
+        Every later call on the arena raises :class:`ArenaClosed`; calling
+        close again does nothing.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._owner_id = -1
+            self._max_size = -1
+            for cast in (self._gens, self._words, self._slabmap):
+                cast.release()
+            self._memory.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = f"shared={self.name!r}" if self.name else "anonymous"
+        state = "closed" if self._closed else f"{self._slabs} slabs"
+        return f"<Arena {self._id:#06x} {self.capacity} bytes, {where}, {state}>"
+
+    @property
+    def capacity(self) -> int:
+        """Bytes reserved for the arena, metadata included."""
+        return self._geometry.capacity
+
+    @property
+    def slab_size(self) -> int:
+        """Bytes per slab."""
+        return self._geometry.slab_size
+
+    @property
+    def size_classes(self) -> tuple[int, ...]:
+        """The block sizes, smallest first."""
+        return self._geometry.sizes[1:]
+
+    @property
+    def max_size(self) -> int:
+        """The largest ``n`` that :meth:`alloc` accepts."""
+        return self._geometry.sizes[-1]
+
+    @property
+    def name(self) -> str | None:
+        """The shared segment's name, or None for a private arena."""
+        return self._memory.name
+
+    @property
+    def arena_id(self) -> int:
+        """The 16-bit id carried by every handle of this arena."""
+        return self._id
+
+    @property
+    def owner(self) -> bool:
+        """True in the process that created the arena, False when attached."""
+        return self._owner
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has run."""
+        return self._closed
+
+    # --- slabs: the partial lists and the pool -------------------------------
+
+    # Returns a slab from the pool, assigned to class `code` and put at the
+    # head of its partial list; raises ArenaFull with nothing changed when the
+    # pool is empty. A fresh slab has no free list and a bump index of 0, so
+    # taking one is O(1) whatever its block count.
+    def _take_slab(self, code: int, n: int) -> int:
+        if not self._pool:
+            raise self._full(n, self._sizes[code])
+        slab = self._pool.pop()
+        g = self._geometry
+        self._slab_class[slab] = code
+        self._slabmap[slab] = code
+        self._first[slab] = g.slab_base(slab) + g.block_start[code]
+        self._push_partial(code, slab)
+        return slab
+
+    # Returns nothing; puts `slab` at the head of class `code`'s partial list.
+    # Keeps: a slab is on its class's list iff 0 < live < blocks per slab,
+    # except while alloc is filling a freshly taken slab.
+    def _push_partial(self, code: int, slab: int) -> None:
+        head = self._partial[code]
+        self._prev[slab] = -1
+        self._next[slab] = head
+        if head >= 0:
+            self._prev[head] = slab
+        self._partial[code] = slab
+
+    # Returns nothing; unlinks `slab` from class `code`'s partial list,
+    # wherever it sits in it.
+    def _unlink(self, code: int, slab: int) -> None:
+        prev, after = self._prev[slab], self._next[slab]
+        if prev >= 0:
+            self._next[prev] = after
+        else:
+            self._partial[code] = after
+        if after >= 0:
+            self._prev[after] = prev
+        self._prev[slab] = self._next[slab] = -1
+
+    # Returns nothing; drops a slab that just became full off its list. Alloc
+    # only fills the head slab, so this is the cheap case of _unlink.
+    def _drop_full(self, code: int, slab: int) -> None:
+        self._unlink(code, slab)
+
+    # Returns nothing; puts a slab whose last block was just freed back in the
+    # pool. A slab holding one block was full, hence not on any list.
+    def _give_back(self, code: int, slab: int) -> None:
+        if self._per_slab[code] > 1:
+            self._unlink(code, slab)
+        self._slab_class[slab] = 0
+        self._slabmap[slab] = 0
+        self._free_head[slab] = -1
+        self._bump[slab] = 0
+        self._pool.append(slab)
+
+    # --- handles and errors ----------------------------------------------------
+
+    # Returns (slab, slot, class code) of the live block `handle` names, reading
+    # the shared slab map so that attached processes see the creator's changes;
+    # raises a HandleError (or ArenaClosed) otherwise. Changes nothing.
+    def _locate(self, handle: int) -> tuple[int, int, int]:
+        if self._closed:
+            raise ArenaClosed("arena is closed")
+        if type(handle) is not int or handle >> 48 != self._id:
+            raise self._handle_error(handle, freeing=False)
+        slab = (handle & _LOCATION) >> self._slot_bits
+        slot = handle & self._slot_mask
+        if slab >= self._slabs:
+            raise self._handle_error(handle, freeing=False)
+        code = self._slabmap[slab]
+        index = self._gen_index[slab] + slot
+        if slot >= self._per_slab[code] or self._gens[index] != handle >> 32 & _GEN:
+            raise self._handle_error(handle, freeing=False)
+        return slab, slot, code
+
+    # Returns the exception that explains why `handle` was refused.
+    def _handle_error(self, handle: object, *, freeing: bool) -> Exception:
+        if self._closed:
+            return ArenaClosed("arena is closed")
+        if freeing and not self._owner:
+            return NotOwner("only the process that created the arena frees blocks")
+        if type(handle) is not int:
+            return TypeError(f"expected a Block or an int handle, got {handle!r}")
+        if handle < 0 or handle >> 48 != self._id:
+            return ForeignHandle(
+                f"handle {handle:#x} is not from arena {self._id:#06x}"
+                f" (its arena id would be {handle >> 48 & 0xFFFF:#06x})"
+            )
+        slab = (handle & _LOCATION) >> self._slot_bits
+        slot = handle & self._slot_mask
+        if slab >= self._slabs or slot >= self._geometry.gen_slots:
+            return ForeignHandle(f"handle {handle:#x} names no block of this arena")
+        wanted = handle >> 32 & _GEN
+        current = self._gens[self._gen_index[slab] + slot]
+        if not wanted & 1:
+            return ForeignHandle(f"handle {handle:#x} was never issued by an arena")
+        if current == wanted + 1 & _GEN:
+            kind: type[HandleError] = DoubleFree if freeing else StaleHandle
+            return kind(f"block {handle:#x} was already freed")
+        return StaleHandle(f"block {handle:#x} was freed and its memory reused")
+
+    # Returns the error for a refused size: closed or attached arenas refuse
+    # every size (their limit is set to -1 so the hot path needs no check).
+    def _size_error(self, n: object) -> Exception:
+        if self._closed:
+            return ArenaClosed("arena is closed")
+        if not self._owner:
+            return NotOwner("only the process that created the arena allocates")
+        if type(n) is not int:
+            return TypeError(f"block size must be an int, got {n!r}")
+        return BlockSizeError(
+            f"block size must be 1..{self.max_size} bytes"
+            f" (the largest size class), got {n}"
+        )
+
+    # Returns the ArenaFull error for `n` bytes of class `size`.
+    def _full(self, n: int, size: int) -> ArenaFull:
+        return ArenaFull(
+            f"arena full: no free {size}-byte block for {n} bytes and no free"
+            f" slab ({self._used} of {self.capacity} bytes in live blocks)",
+            size=n,
+            class_size=size,
+        )
