@@ -1,0 +1,113 @@
+"""A blocking socket under a sans-IO connection: the sync clients' transport.
+
+The sync producer and monitor use plain sockets rather than anyio's blocking
+portal on purpose. A submit is one request and one answer; through a portal
+each would hop to an event-loop thread and back, two thread switches per
+call, while a plain socket does one ``sendall`` and one ``recv`` loop in the
+caller's thread. Heartbeats need no background thread either: whatever the
+daemon sent while the link sat idle is read (and PONGs answered) before the
+next request, and a connection the daemon closed meanwhile is noticed then.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+from typing import Generic, TypeVar
+
+from ._address import split_address
+from ._errors import ConnectionLost, QuicxError
+from ._events import Closed, Event
+from ._protocol import Connection
+
+__all__ = ["SocketLink"]
+
+RECEIVE_SIZE = 256 * 1024
+
+C = TypeVar("C", bound=Connection)
+
+
+class SocketLink(Generic[C]):
+    """One connected TCP socket and the role connection that speaks over it."""
+
+    def __init__(self, sock: socket.socket, conn: C) -> None:
+        self.conn = conn
+        self._sock = sock
+
+    @classmethod
+    def open(
+        cls, conn: C, *, connect_timeout: float, timeout: float | None
+    ) -> SocketLink[C]:
+        """Connect to ``conn.address`` with TCP_NODELAY set.
+
+        :param timeout: how long a later read may block, or None for ever.
+        :raises OSError: when the connection cannot be made.
+        """
+        sock = socket.create_connection(
+            split_address(conn.address), timeout=connect_timeout
+        )
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(timeout)
+        except BaseException:
+            sock.close()
+            raise
+        return cls(sock, conn)
+
+    def send(self) -> None:
+        """Write everything the connection has queued, in one ``sendall``.
+
+        :raises ConnectionLost: when the write fails.
+        """
+        data = self.conn.data_to_send()
+        if not data:
+            return
+        try:
+            self._sock.sendall(data)
+        except OSError as exc:
+            raise self._lost(f"send failed: {exc}") from exc
+
+    def receive(self) -> list[Event]:
+        """Block for the next chunk from the daemon and return its events.
+
+        PONGs owed to the daemon's heartbeats are sent at once.
+
+        :raises ConnectionLost: when the read fails or times out.
+        :raises ProtocolViolation: when the daemon sent something unacceptable.
+        """
+        try:
+            data = self._sock.recv(RECEIVE_SIZE)
+        except TimeoutError as exc:
+            raise self._lost("no answer in time") from exc
+        except OSError as exc:
+            raise self._lost(f"receive failed: {exc}") from exc
+        events = self.conn.receive_data(data)
+        if self.conn.wants_to_send:
+            self.send()
+        return events
+
+    def usable(self) -> bool:
+        """Handle what arrived while idle; False when the daemon is gone.
+
+        Call it only with nothing in flight: any event other than the end of
+        the connection is unexpected then.
+        """
+        try:
+            while not self.conn.closed and self._readable():
+                if any(isinstance(event, Closed) for event in self.receive()):
+                    break
+        except QuicxError:
+            pass
+        return not self.conn.closed
+
+    def close(self) -> None:
+        """Close the socket; the connection object is left as it is."""
+        self._sock.close()
+
+    def _readable(self) -> bool:
+        readable, _, _ = select.select([self._sock], [], [], 0)
+        return bool(readable)
+
+    def _lost(self, reason: str) -> ConnectionLost:
+        self._sock.close()
+        return self.conn.connection_lost(reason)

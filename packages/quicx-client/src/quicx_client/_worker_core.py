@@ -1,0 +1,376 @@
+"""The worker's event loop side, shared by :class:`Worker` and :class:`AsyncWorker`.
+
+One :class:`WorkerCore` serves every daemon address at once: per address a
+task connects, sends READY, reads TASKs and reconnects with backoff and
+jitter when the connection breaks. Handlers run in one task group that
+outlives connections, limited to ``concurrency`` at a time; their answers go
+back over the connection the task came from, or are dropped when it is gone
+(the daemon has put the task back by then).
+
+Stopping is graceful: every connection is paused with READY credit 0, the
+running handlers finish and are answered, then the connections close, which
+hands tasks received but not started back to their queues.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import quicx_proto
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+
+from ._address import split_address
+from ._errors import PermanentError, QuicxError
+from ._events import Closed, Event, TaskAssigned, TaskRefused
+from ._retry import Backoff
+from ._task import Task
+from ._worker_protocol import WorkerConnection
+
+__all__ = ["HandlerRunner", "WorkerConfig", "WorkerCore"]
+
+logger = logging.getLogger(__name__)
+
+HandlerRunner = Callable[[Task], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkerConfig:
+    """Everything a worker runs with; times are in seconds."""
+
+    addresses: tuple[str, ...]
+    """The daemons served, all at once."""
+    queues: tuple[str, ...] = ("default",)
+    """The queues served on every daemon."""
+    concurrency: int = 1
+    """Handlers running at once; also the credit given to each daemon."""
+    auto_touch: bool = True
+    """TOUCH each held task when half its time-to-run has passed."""
+    stop_timeout: float | None = None
+    """After stop(), how long running handlers may take; None waits for them."""
+    liveness: float = 10.0
+    """Silence after which the daemon is probed; twice this drops it."""
+    reconnect_base: float = 0.1
+    """First pause before reconnecting; it doubles up to ``reconnect_cap``."""
+    reconnect_cap: float = 5.0
+    """Longest pause before reconnecting, before jitter."""
+    connect_timeout: float = 5.0
+    """How long one TCP connection attempt may take."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.concurrency <= 0xFFFF_FFFF:
+            raise ValueError(f"concurrency must be at least 1, not {self.concurrency}")
+        if self.liveness <= 0 or self.connect_timeout <= 0:
+            raise ValueError("liveness and connect_timeout must be positive")
+        if not 0 < self.reconnect_base <= self.reconnect_cap:
+            raise ValueError("reconnect_base must be positive and at most the cap")
+
+
+class _Link:
+    """One live connection to a daemon: the stream, its writer, its leases."""
+
+    def __init__(self, conn: WorkerConnection, stream: SocketStream) -> None:
+        self.conn = conn
+        self.failure: BaseException | None = None
+        self._stream = stream
+        self._send_lock = anyio.Lock()
+        self._wake_writer = anyio.Event()
+        self._wake_keeper = anyio.Event()
+        self.scope = anyio.CancelScope()
+
+    @property
+    def alive(self) -> bool:
+        return self.failure is None and not self.conn.closed
+
+    def flush(self) -> None:
+        """Have the writer send whatever the connection queued."""
+        self._wake_writer.set()
+
+    def answer(self, send: Callable[[], bool]) -> bool:
+        """Run one of the connection's answer methods and flush; False if gone."""
+        if not self.alive or not send():
+            return False
+        self.flush()
+        return True
+
+    def touch(self, task_id: int) -> None:
+        self.answer(partial(self.conn.touch, task_id))
+
+    def task_added(self) -> None:
+        self._wake_keeper.set()
+
+    def fail(self, error: BaseException) -> None:
+        """End this connection: record why and cancel its tasks."""
+        if self.failure is None:
+            self.failure = error
+        self.scope.cancel()
+
+    async def drain(self) -> None:
+        """Send what is queued now, waiting for the write to finish."""
+        async with self._send_lock:
+            data = self.conn.data_to_send()
+            if data:
+                await self._stream.send(data)
+
+    async def write_forever(self) -> None:
+        while True:
+            await self._wake_writer.wait()
+            self._wake_writer = anyio.Event()
+            try:
+                await self.drain()
+            except (
+                OSError,
+                anyio.BrokenResourceError,
+                anyio.ClosedResourceError,
+            ) as exc:
+                self.fail(self.conn.connection_lost(f"send failed: {exc!r}"))
+                return
+
+    async def keep_alive(self, liveness: float, auto_touch: bool) -> None:
+        """Touch leases that need it and probe a silent daemon, until cancelled."""
+        while True:
+            touch_at = self.conn.touch_due() if auto_touch else None
+            now = time.monotonic()
+            if not self.conn.check_liveness(now, liveness):
+                self.fail(self.conn.connection_lost(f"silent for {2 * liveness} s"))
+                return
+            if self.conn.wants_to_send:
+                self.flush()
+            wait = (
+                liveness / 2 if touch_at is None else min(liveness / 2, touch_at - now)
+            )
+            with anyio.move_on_after(max(wait, 0.0)):
+                await self._wake_keeper.wait()
+            self._wake_keeper = anyio.Event()
+
+    async def read_chunk(self) -> bytes:
+        """The next bytes from the daemon; ``b""`` when it closed the connection."""
+        try:
+            return await self._stream.receive()
+        except anyio.EndOfStream:
+            return b""
+        except (OSError, anyio.BrokenResourceError) as exc:
+            raise self.conn.connection_lost(f"receive failed: {exc!r}") from exc
+
+
+class WorkerCore:
+    """Serve every address in ``config`` with ``run_handler`` until stopped.
+
+    :param threaded: True when handlers run in threads, so that
+        :meth:`Task.touch` is called from outside the event loop.
+    """
+
+    def __init__(
+        self, config: WorkerConfig, run_handler: HandlerRunner, *, threaded: bool
+    ) -> None:
+        self.config = config
+        self._run_handler = run_handler
+        self._threaded = threaded
+        self._stop_asked = False
+        self._abort_asked = False
+        self._stop_event: anyio.Event | None = None
+        self._handlers_scope: anyio.CancelScope | None = None
+        self._handlers: TaskGroup | None = None
+        self._links: set[_Link] = set()
+        self._running = 0
+        self._all_finished: anyio.Event | None = None
+        self._token: anyio.lowlevel.EventLoopToken | None = None
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` or :meth:`abort` was called."""
+        return self._stop_asked
+
+    def stop(self) -> None:
+        """Stop taking tasks, let running handlers finish, then return from run().
+
+        Call it from the event loop's thread.
+        """
+        self._stop_asked = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    def abort(self) -> None:
+        """Stop at once: cancel running handlers; their tasks go back to queues.
+
+        Call it from the event loop's thread.
+        """
+        self._abort_asked = True
+        self.stop()
+        if self._handlers_scope is not None:
+            self._handlers_scope.cancel()
+
+    async def run(self) -> None:
+        """Serve until :meth:`stop` or :meth:`abort`."""
+        self._stop_event = anyio.Event()
+        self._all_finished = anyio.Event()
+        self._token = anyio.lowlevel.current_token()
+        if self._stop_asked:
+            return
+        async with anyio.create_task_group() as handlers:
+            self._handlers = handlers
+            self._handlers_scope = handlers.cancel_scope
+            async with anyio.create_task_group() as links:
+                for address in self.config.addresses:
+                    links.start_soon(self._serve, address)
+                await self._stop_event.wait()
+                await self._wind_down()
+                links.cancel_scope.cancel()
+
+    async def _wind_down(self) -> None:
+        for link in list(self._links):
+            link.answer(partial(_pause, link.conn))
+        with anyio.move_on_after(_forever(self.config.stop_timeout)):
+            if self._running and not self._abort_asked:
+                assert self._all_finished is not None
+                await self._all_finished.wait()
+        if self._running:
+            logger.warning("abandoning %d running handler(s)", self._running)
+            assert self._handlers_scope is not None
+            self._handlers_scope.cancel()
+        for link in list(self._links):
+            if link.alive:
+                with anyio.move_on_after(1.0):
+                    with contextlib.suppress(OSError, anyio.BrokenResourceError):
+                        await link.drain()
+
+    async def _serve(self, address: str) -> None:
+        backoff = Backoff(self.config.reconnect_base, self.config.reconnect_cap)
+        while not self._stop_asked:
+            try:
+                stream = await self._connect(address)
+            except (OSError, TimeoutError) as exc:
+                logger.info("cannot connect to %s: %s", address, exc)
+            else:
+                try:
+                    await self._session(address, stream, backoff)
+                except QuicxError as exc:
+                    logger.warning("connection to %s lost: %s", address, exc)
+            if not self._stop_asked:
+                await anyio.sleep(backoff.pause())
+
+    async def _connect(self, address: str) -> SocketStream:
+        host, port = split_address(address)
+        with anyio.fail_after(self.config.connect_timeout):
+            stream = await anyio.connect_tcp(host, port)
+        sock = stream.extra(SocketAttribute.raw_socket)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return stream
+
+    async def _session(
+        self, address: str, stream: SocketStream, backoff: Backoff
+    ) -> None:
+        credit = 0 if self._stop_asked else self.config.concurrency
+        conn = WorkerConnection(address, queues=self.config.queues, credit=credit)
+        link = _Link(conn, stream)
+        self._links.add(link)
+        try:
+            async with stream, anyio.create_task_group() as tasks:
+                with link.scope:
+                    conn.ready()
+                    link.flush()
+                    tasks.start_soon(link.write_forever)
+                    tasks.start_soon(
+                        link.keep_alive, self.config.liveness, self.config.auto_touch
+                    )
+                    logger.info("serving %s on %s", ", ".join(conn.queues), address)
+                    await self._read_forever(link, backoff)
+                tasks.cancel_scope.cancel()
+        finally:
+            self._links.discard(link)
+            if not conn.closed:
+                conn.connection_lost("closed by the worker")
+        if isinstance(link.failure, QuicxError):
+            raise link.failure
+
+    async def _read_forever(self, link: _Link, backoff: Backoff) -> None:
+        while True:
+            try:
+                events = link.conn.receive_data(await link.read_chunk())
+            except QuicxError as exc:
+                link.fail(exc)
+                return
+            backoff.reset()
+            for event in events:
+                self._on_event(link, event)
+            if link.conn.wants_to_send:
+                link.flush()
+
+    def _on_event(self, link: _Link, event: Event) -> None:
+        if isinstance(event, TaskAssigned):
+            link.task_added()
+            if not self._stop_asked:
+                assert self._handlers is not None
+                self._running += 1
+                self._handlers.start_soon(self._execute, link, event.task)
+        elif isinstance(event, TaskRefused):
+            logger.warning("%s refused an answer: %s", link.conn.address, event.error)
+        elif isinstance(event, Closed):
+            link.fail(event.error)
+
+    async def _execute(self, link: _Link, message: quicx_proto.Task) -> None:
+        try:
+            task_id = message.task_id
+            task = Task(
+                id=task_id,
+                queue=message.queue,
+                payload=message.payload,
+                attempt=message.attempt,
+                ttr=message.ttr_ms / 1000,
+                _touch=self._toucher(link, task_id),
+            )
+            try:
+                result: object = await self._run_handler(task)
+            except PermanentError as exc:
+                link.answer(
+                    partial(link.conn.failed, task_id, _describe(exc), retry=False)
+                )
+            except Exception as exc:
+                logger.info("task %d failed: %s", task_id, _describe(exc))
+                link.answer(partial(link.conn.failed, task_id, _describe(exc)))
+            else:
+                if result is not None and not isinstance(result, bytes):
+                    reason = (
+                        f"handler returned {type(result).__name__}, not bytes or None"
+                    )
+                    link.answer(partial(link.conn.failed, task_id, reason))
+                else:
+                    link.answer(partial(link.conn.done, task_id, result or b""))
+        finally:
+            self._running -= 1
+            if not self._running and self._stop_asked and self._all_finished:
+                self._all_finished.set()
+
+    def _toucher(self, link: _Link, task_id: int) -> Callable[[], None]:
+        touch = partial(link.touch, task_id)
+        if not self._threaded:
+            return touch
+        token = self._token
+
+        def touch_from_thread() -> None:
+            with contextlib.suppress(anyio.RunFinishedError):
+                anyio.from_thread.run_sync(touch, token=token)
+
+        return touch_from_thread
+
+
+def _pause(conn: WorkerConnection) -> bool:
+    conn.ready(credit=0)
+    return True
+
+
+def _forever(timeout: float | None) -> float:
+    return float("inf") if timeout is None else timeout
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
