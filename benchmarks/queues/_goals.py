@@ -1,0 +1,115 @@
+"""The goals issue 7 sets for Quicx, computed from a session's figures.
+
+The harness only reports on them; a goal without figures in this session
+(no soak, a system left out) says so instead of passing or failing.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from ._plan import LOAD_CASE
+from ._session import SessionResults
+from ._summary import EchoRow, Row, echo_rows, reference_system, summarize
+
+__all__ = ["RSS_TOLERANCE", "SOAK_TASKS", "WARM_SHARE", "Goal", "evaluate_goals"]
+
+# The soak goal: RSS within ±5% over a million tasks, once warm; warm means
+# after the first tenth of the tasks.
+RSS_TOLERANCE = 0.05
+SOAK_TASKS = 1_000_000
+WARM_SHARE = 0.10
+_PACED = LOAD_CASE.at_rate(1).name
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal: what was measured against what is wanted."""
+
+    name: str
+    value: float | None
+    """The measured figure, None when this session could not measure it."""
+    target: str
+    met: bool | None
+    """None when not measured, or when the goal sets no threshold."""
+    detail: str
+
+    def describe(self) -> str:
+        """One line: the goal, the figure, and whether it is met."""
+        if self.value is None:
+            return f"{self.name}: not measured ({self.detail})"
+        verdict = {True: "met", False: "NOT met", None: "no threshold"}[self.met]
+        figure = f"{self.value:.2f} (goal {self.target}, {verdict})"
+        return f"{self.name}: {figure}; {self.detail}"
+
+
+def evaluate_goals(results: SessionResults) -> list[Goal]:
+    """Every goal, in the issue's order."""
+    rows = {(row.system, row.case): row for row in summarize(results.runs)}
+    quicx = reference_system(system for system, _ in rows)
+    echo = {(row.payload, row.window): row for row in echo_rows(results.echo)}
+    return [
+        _throughput_goal(rows, quicx, "beanstalkd", 2.0),
+        _throughput_goal(rows, quicx, "rq", 10.0),
+        _latency_goal(rows, quicx),
+        _rss_goal(results, quicx),
+        _cpu_goal(rows.get((quicx, LOAD_CASE.name)), echo.get(("100 B", 1)), quicx),
+    ]
+
+
+def _throughput_goal(
+    rows: dict[tuple[str, str], Row], quicx: str, peer: str, wanted: float
+) -> Goal:
+    name = f"end-to-end tasks/s at {LOAD_CASE.name}, {quicx} / {peer}"
+    ours, theirs = rows.get((quicx, LOAD_CASE.name)), rows.get((peer, LOAD_CASE.name))
+    if ours is None or theirs is None:
+        return Goal(name, None, f">= {wanted:g}", None, "a system did not run")
+    ratio = ours.end_to_end_rate / theirs.end_to_end_rate
+    detail = f"{ours.end_to_end_rate:,.0f} vs {theirs.end_to_end_rate:,.0f} tasks/s"
+    return Goal(name, ratio, f">= {wanted:g}", ratio >= wanted, detail)
+
+
+def _latency_goal(rows: dict[tuple[str, str], Row], quicx: str) -> Goal:
+    name = f"p99 latency at half load ({_PACED}), {quicx} / beanstalkd"
+    ours, theirs = rows.get((quicx, _PACED)), rows.get(("beanstalkd", _PACED))
+    if ours is None or theirs is None:
+        return Goal(name, None, "lower is better", None, "a system did not run")
+    detail = (
+        f"{ours.p99_ms:.2f} ms at {ours.submit_rate:,.0f}/s vs "
+        f"{theirs.p99_ms:.2f} ms at {theirs.submit_rate:,.0f}/s"
+    )
+    return Goal(name, ours.p99_ms / theirs.p99_ms, "below 1", None, detail)
+
+
+def _rss_goal(results: SessionResults, quicx: str) -> Goal:
+    name = f"daemon RSS flat once warm over {SOAK_TASKS:,} tasks ({quicx})"
+    target = f"within ±{RSS_TOLERANCE:.0%}"
+    soak = next((run for run in results.soak if run.system == quicx), None)
+    if soak is None:
+        return Goal(name, None, target, None, "run with --soak")
+    warm = [rss for _, done, rss in soak.rss_samples if done >= soak.done * WARM_SHARE]
+    if not warm:
+        return Goal(name, None, target, None, "no RSS sample once warm")
+    middle = statistics.median(warm)
+    deviation = max(abs(rss / middle - 1) for rss in warm)
+    detail = (
+        f"{len(warm)} samples over {soak.done:,} tasks, RSS {min(warm) / 2**20:.1f}"
+        f"-{max(warm) / 2**20:.1f} MiB, largest deviation from the median"
+    )
+    met = deviation <= RSS_TOLERANCE and soak.done >= SOAK_TASKS
+    return Goal(name, deviation * 100, f"{target} (in %)", met, detail)
+
+
+def _cpu_goal(row: Row | None, echo: EchoRow | None, quicx: str) -> Goal:
+    name = f"daemon CPU per task at {LOAD_CASE.name} ({quicx}) / echo limit x 4 frames"
+    if row is None or echo is None:
+        return Goal(
+            name, None, "close to 1", None, "Quicx or the echo limit did not run"
+        )
+    detail = (
+        f"{row.server_cpu_us_per_task:.1f} µs vs 4 x {echo.server_cpu_us_per_frame:.2f}"
+        f" = {echo.server_cpu_us_per_task:.1f} µs"
+    )
+    ratio = row.server_cpu_us_per_task / echo.server_cpu_us_per_task
+    return Goal(name, ratio, "close to 1", None, detail)

@@ -1,0 +1,132 @@
+"""The session as Markdown (tables and goals) and as JSON (every figure)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ._goals import Goal, evaluate_goals
+from ._session import SessionResults
+from ._summary import EchoRow, Row, echo_rows, reference_system, summarize
+
+__all__ = ["markdown", "write_json"]
+
+
+def markdown(results: SessionResults) -> str:
+    """The session's tables and goals as Markdown."""
+    rows = summarize(results.runs)
+    reference = reference_system(row.system for row in rows)
+    parts = [
+        f"Session: `{results.mode}`, started {results.started_utc}, "
+        f"{results.wall_s:.0f} s; ratios are against `{reference}`.",
+        "",
+        _systems_table(rows),
+    ]
+    if results.echo:
+        parts += ["", "The echo limit (anyio, frames of Quicx's sizes):", ""]
+        parts.append(_echo_table(echo_rows(results.echo)))
+    parts += ["", "Goals:", ""]
+    parts += [f"- {goal.describe()}" for goal in evaluate_goals(results)]
+    if results.unavailable or results.failures:
+        parts += ["", "Left out or failed:", ""]
+        parts += [f"- {name}: {why}" for name, why in results.unavailable.items()]
+        parts += [f"- {failure}" for failure in results.failures]
+    return "\n".join(parts) + "\n"
+
+
+_HEADINGS = (
+    "system",
+    "case",
+    "runs",
+    "submits/s",
+    "tasks/s e2e",
+    "spread",
+    "e2e x ref",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "p99 x ref",
+    "server CPU µs/task",
+    "server peak RSS MiB",
+    "client CPU µs/task",
+)
+
+
+def _systems_table(rows: Sequence[Row]) -> str:
+    lines = [_table_line(_HEADINGS), _table_line(["---"] * len(_HEADINGS))]
+    for row in rows:
+        cells = (
+            row.system,
+            row.case,
+            str(row.runs),
+            f"{row.submit_rate:,.0f}",
+            f"{row.end_to_end_rate:,.0f}",
+            f"±{row.spread_pct:.0f}%",
+            _ratio(row.end_to_end_ratio),
+            f"{row.p50_ms:.2f}",
+            f"{row.p99_ms:.2f}",
+            f"{row.p999_ms:.2f}",
+            _ratio(row.p99_ratio),
+            f"{row.server_cpu_us_per_task:.1f}",
+            f"{row.server_peak_rss_mib:.1f}",
+            f"{row.client_cpu_us_per_task:.0f}",
+        )
+        lines.append(_table_line(cells))
+    return "\n".join(lines)
+
+
+def _echo_table(rows: Sequence[EchoRow]) -> str:
+    headings = ["payload", "window", "runs", "tasks/s", "server CPU µs/frame"]
+    headings.append("x 4 frames = µs/task")
+    lines = [_table_line(headings), _table_line(["---"] * len(headings))]
+    for row in rows:
+        cells = (
+            row.payload,
+            str(row.window),
+            str(row.runs),
+            f"{row.tasks_per_s:,.0f}",
+            f"{row.server_cpu_us_per_frame:.2f}",
+            f"{row.server_cpu_us_per_task:.1f}",
+        )
+        lines.append(_table_line(cells))
+    return "\n".join(lines)
+
+
+def _table_line(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def write_json(results: SessionResults, path: Path) -> None:
+    """Every figure of the session, raw runs included, as JSON."""
+    document = {
+        "mode": results.mode,
+        "started_utc": results.started_utc,
+        "wall_s": results.wall_s,
+        "machine": results.machine,
+        "settings": _plain(results.settings),
+        "reference": reference_system(run.system for run in results.runs),
+        "rows": [_plain(row) for row in summarize(results.runs)],
+        "echo": [_plain(row) for row in echo_rows(results.echo)],
+        "goals": [_plain(goal) for goal in evaluate_goals(results)],
+        "unavailable": results.unavailable,
+        "failures": results.failures,
+        "probes": [_plain(run) for run in results.probes],
+        "runs": [_plain(run) for run in results.runs],
+        "echo_runs": [_plain(echo) for echo in results.echo],
+        "soak": [_plain(run) for run in results.soak],
+    }
+    path.write_text(json.dumps(document, indent=1, default=str) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    plain = dataclasses.asdict(value)
+    if isinstance(value, Goal):
+        plain["text"] = value.describe()
+    return plain
