@@ -1,0 +1,1 @@
+"""Codec micro-benchmark; run with ``python -m benchmarks.codec``."""
