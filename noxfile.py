@@ -71,3 +71,35 @@ def tests(session: nox.Session) -> None:
         "tests",
     ]
     session.run("pytest", *paths)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Quicx side by side with beanstalkd, rq and arq on loopback.
+
+    `-- --quick` is a smoke run of under two minutes, `-- --soak` samples the
+    daemon's RSS over a million tasks, `-- --help` lists the other options.
+    beanstalkd and redis-server are installed with apt-get when missing and
+    nox runs as root. benchmarks/README.md says what is measured.
+    """
+    import os
+    import shutil
+
+    servers = ("beanstalkd", "redis-server")
+    missing = [name for name in servers if shutil.which(name) is None]
+    if missing and os.geteuid() != 0:
+        session.error(f"install the Debian packages {' '.join(missing)} first")
+    if missing:
+        session.run("apt-get", "update", "-q", external=True)
+        session.run("apt-get", "install", "-y", "-q", *missing, external=True)
+    session.install(
+        *ALL_PACKAGES,
+        "greenstalk>=2.1,<3",
+        "rq>=3.0,<4",
+        "arq>=0.28,<0.29",
+        "redis>=5.0.1,<6",
+        "anyio>=4.4,<5",
+        "hdrhistogram>=0.10,<0.11",
+        "matplotlib>=3.8,<4",
+    )
+    session.run("python", "-m", "benchmarks.queues", *session.posargs)

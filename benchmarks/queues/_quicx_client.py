@@ -2,15 +2,17 @@
 
 With ``window`` 1 the producer calls ``submit`` and waits for each OK, like
 the peers' clients; a larger window submits batches with ``submit_many``
-(pipelined) and lets each worker run that many tasks at once.
+(pipelined) and gives each worker that much concurrency, which is also its
+credit. The worker runs the handler in threads, as the client does for any
+plain function.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Any
 
-from quicx_client import Producer, Worker
+from quicx_client import Producer, Task, Worker
 
 from ._runner import QUEUE, WorkerContext, when_stopped
 from ._servers import Address
@@ -24,7 +26,7 @@ def _address(address: Address) -> str:
 
 @dataclass
 class _Producer:
-    producer: Any
+    producer: Producer
     retries: int = 0
 
     def submit(self, payload: bytes) -> None:
@@ -34,10 +36,7 @@ class _Producer:
         self.producer.submit_many(payloads, queue=QUEUE)
 
     def close(self) -> None:
-        # The documented API names no close(); use it when there is one.
-        close = getattr(self.producer, "close", None)
-        if close is not None:
-            close()
+        self.producer.close()
 
 
 @dataclass(frozen=True)
@@ -52,10 +51,14 @@ class QuicxClientRunner:
         return _Producer(Producer(_address(address)))
 
     def run_worker(self, address: Address, context: WorkerContext) -> None:
-        def handle(task: Any) -> None:
+        # Handlers run in several threads at once when the window is above 1.
+        lock = threading.Lock()
+
+        def handle(task: Task) -> None:
             # The client sends DONE when this returns, so a task is recorded
             # a moment before its DONE leaves, not after.
-            context.recorder.done(task.payload)
+            with lock:
+                context.recorder.done(task.payload)
 
         worker = Worker(
             _address(address), handle, queues=[QUEUE], concurrency=self.window
