@@ -6,7 +6,9 @@ codecs quicx-proto generates from the same file. Hypothesis builds messages of
 every type, ``quicx_proto.encode`` writes them, and the reference decoder must
 read back every field. Which fields a body has, and which length and count
 prefixes go with them, is read from the .ksy itself, so a field the codec drops
-or reorders fails here even when quicx-proto's own round trip passes.
+or reorders fails here even when quicx-proto's own round trip passes. That
+comparison lives in tests/support/reference_decoder.py, shared with the
+conformance suite.
 
 Frames with a bad header or a body that breaks its layout must be refused by
 both decoders. The reference decoder is laxer in two places, so verdicts are
@@ -17,21 +19,13 @@ check that a sized body is used up), both of which quicx-proto refuses.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import importlib
-from collections.abc import Mapping
-from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from kaitaistruct import (
     EndOfStreamError,
-    KaitaiStream,
     ValidationGreaterThanError,
     ValidationNotEqualError,
     ValidationNotInEnumError,
@@ -62,17 +56,13 @@ from quicx_proto import (
     Wait,
     encode,
 )
+from support.reference_decoder import (
+    BODY_TYPES,
+    body_type,
+    check_frame,
+    read_reference,
+)
 
-# The generated parser is untyped; it is used through Any on purpose.
-REFERENCE: Any = importlib.import_module("reference.quicx_frame").QuicxFrame
-SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "quicx.ksy"
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-TYPES: dict[str, Any] = SPEC["types"]
-BODY_TYPES: dict[str, str] = SPEC["seq"][1]["type"]["cases"]
-
-# Spec types that quicx-proto turns into a plain str or bytes.
-WRAPPERS = {"str1", "str2", "blob"}
-PREFIXES = ("len_", "num_")
 EXAMPLES_PER_TYPE = 300
 
 
@@ -168,94 +158,6 @@ MESSAGES: dict[MsgType, st.SearchStrategy[Message]] = {
     MsgType.STATS_REPLY: STATS_REPLY,
 }
 ANY_MESSAGE = st.sampled_from(list(MsgType)).flatmap(lambda t: MESSAGES[t])
-
-
-# Reading a frame with the reference decoder and comparing it, field by field,
-# to the message that was encoded.
-
-
-def read_reference(frame: bytes) -> Any:
-    """Parse one whole frame with the Kaitai reference decoder.
-
-    :raises kaitaistruct.KaitaiStructError: when the frame breaks the spec.
-    """
-    return REFERENCE(KaitaiStream(BytesIO(frame)))
-
-
-def body_type(msg_type: MsgType) -> str:
-    """The spec type that lays out the body of `msg_type` frames."""
-    return BODY_TYPES[f"msg_type::{msg_type.name.lower()}"]
-
-
-def field_values(message: object) -> dict[str, object]:
-    """The fields of a message dataclass by name, in declaration order."""
-    assert dataclasses.is_dataclass(message), f"{message!r} is not a message"
-    return {f.name: getattr(message, f.name) for f in dataclasses.fields(message)}
-
-
-def prefix_size(value: object) -> int:
-    """What a len_ or num_ prefix holds for `value`: bytes or items."""
-    if isinstance(value, str):
-        return len(value.encode("utf-8"))
-    assert isinstance(value, bytes | tuple)
-    return len(value)
-
-
-def check_struct(type_name: str, values: Mapping[str, object], parsed: Any) -> None:
-    """Assert that `parsed` holds `values`, walking the spec's seq of `type_name`.
-
-    `values` names every field except the len_ and num_ prefixes, in spec order.
-    """
-    seq = TYPES[type_name]["seq"]
-    carried = [attr["id"] for attr in seq if not attr["id"].startswith(PREFIXES)]
-    assert list(values) == carried, type_name
-    for attr in seq:
-        name = attr["id"]
-        got = getattr(parsed, name)
-        if name.startswith(PREFIXES):
-            target = name.split("_", 1)[1]
-            assert got == prefix_size(values[target]), f"{type_name}.{name}"
-        elif "repeat" in attr:
-            want = values[name]
-            assert isinstance(want, tuple), f"{type_name}.{name}"
-            assert len(got) == len(want), f"{type_name}.{name}"
-            for want_item, got_item in zip(want, got, strict=True):
-                check_value(type_name, attr, want_item, got_item)
-        else:
-            check_value(type_name, attr, values[name], got)
-
-
-def check_value(owner: str, attr: Mapping[str, Any], want: object, got: Any) -> None:
-    """Assert that one parsed field `got` equals the message's value `want`."""
-    where = f"{owner}.{attr['id']}"
-    kind = attr.get("type")
-    if kind in WRAPPERS:
-        check_struct(kind, {"value": want}, got)
-    elif kind in TYPES:
-        check_struct(kind, field_values(want), got)
-    elif "enum" in attr:
-        assert isinstance(want, enum.IntEnum), where
-        assert isinstance(got, enum.IntEnum), f"{where}: {got!r} is not in the enum"
-        assert (got.value, got.name) == (want.value, want.name.lower()), where
-    elif isinstance(want, bool):
-        assert attr.get("valid") == {"max": 1}, where
-        assert got == int(want), where
-    else:
-        assert type(want) is type(got), f"{where}: {want!r} vs {got!r}"
-        assert got == want, where
-
-
-def check_frame(msg_type: MsgType, message: Message, frame: bytes) -> None:
-    """Assert that the reference decoder reads `message` back from `frame`."""
-    parsed = read_reference(frame)
-    header = parsed.header
-    assert header.magic == b"QX"
-    assert header.version == PROTOCOL_VERSION
-    assert header.msg_type.value == msg_type.value
-    assert header.len_body == len(frame) - HEADER_SIZE
-    assert parsed._io.is_eof(), "the frame has bytes after its body"
-    assert parsed.body._io.is_eof(), "the body has bytes the spec does not read"
-    check_struct(body_type(msg_type), field_values(message), parsed.body)
 
 
 def with_header_byte(frame: bytes, index: int, value: int) -> bytes:
