@@ -61,32 +61,24 @@ class FrameDecoder:
         :raises ProtocolError: the stream is not valid Quicx, now or earlier
         """
         self._raise_if_broken()
+        # With nothing buffered (the usual case) decode straight from ``data``
+        # and keep only its incomplete tail, instead of copying it all first.
         buffer = self._buffer
-        buffer += data
+        source: bytes | bytearray = data
+        if buffer:
+            buffer += data
+            source = buffer
         messages: list[Message] = []
-        offset = 0
         try:
-            while True:
-                available = len(buffer) - offset
-                if self._pending is None:
-                    if available < HEADER_SIZE:
-                        break
-                    self._pending = self._read_header(buffer, offset)
-                msg_type, size = self._pending
-                if available < HEADER_SIZE + size:
-                    break
-                start = offset + HEADER_SIZE
-                offset = start + size
-                with memoryview(buffer) as view:
-                    body = bytes(view[start:offset])
-                self._pending = None
-                messages.append(COMPILED.decode_body(msg_type, body))
+            with memoryview(source) as view:
+                offset = self._split(view, messages)
         except ProtocolError as exc:
             self._error = exc
             raise
-        finally:
-            # One move of the leftover per call, not per frame.
+        if source is buffer:
             del buffer[:offset]
+        else:
+            buffer += memoryview(data)[offset:]
         return messages
 
     def end(self) -> None:
@@ -103,8 +95,29 @@ class FrameDecoder:
             )
             raise self._error
 
-    def _read_header(self, buffer: bytearray, offset: int) -> tuple[MsgType, int]:
-        header = bytes(buffer[offset : offset + HEADER_SIZE])
+    def _split(self, view: memoryview, messages: list[Message]) -> int:
+        """Decode the whole frames in ``view`` into ``messages``.
+
+        Returns the offset of the first byte not used, where an incomplete
+        frame starts; its header, when complete, is kept in ``_pending``.
+        """
+        offset = 0
+        end = len(view)
+        while True:
+            if self._pending is None:
+                if end - offset < HEADER_SIZE:
+                    return offset
+                header = bytes(view[offset : offset + HEADER_SIZE])
+                self._pending = self._check_header(header)
+            msg_type, size = self._pending
+            start = offset + HEADER_SIZE
+            if end - start < size:
+                return offset
+            offset = start + size
+            self._pending = None
+            messages.append(COMPILED.decode_body(msg_type, bytes(view[start:offset])))
+
+    def _check_header(self, header: bytes) -> tuple[MsgType, int]:
         msg_type, size = COMPILED.decode_header(header)
         if size > self._max_frame_size:
             raise ProtocolError(
