@@ -86,11 +86,6 @@ class Arena:
     :raises FileExistsError: a shared segment of that name exists already.
     """
 
-    failure_hook: Callable[[int], bool] | None
-    """Called with ``n`` before each allocation when set; returning True makes
-    the allocation raise :class:`ArenaFull` without touching the arena. For
-    tests of out-of-memory handling."""
-
     def __init__(
         self,
         capacity: int,
@@ -99,7 +94,10 @@ class Arena:
         slab_size: int = DEFAULT_SLAB_SIZE,
         shared: str | None = None,
     ) -> None:
-        classes = tuple(size_classes or default_size_classes())
+        if size_classes is None:
+            classes = default_size_classes()
+        else:
+            classes = tuple(size_classes)
         geometry = plan(capacity, classes, slab_size)
         if shared is None:
             memory = Memory.anonymous(capacity)
@@ -138,7 +136,7 @@ class Arena:
         g = geometry
         view = memory.view
         slabs = range(g.slabs)
-        self.failure_hook = None
+        self._hook: Callable[[int], bool] | None = None
         self._memory = memory
         self._geometry = g
         self._view = view
@@ -148,7 +146,7 @@ class Arena:
         self._lock = threading.Lock()
         self._tag = arena_id << 48
         self._owner_id = arena_id if owner else -1
-        self._max_size = g.sizes[-1] if owner else -1
+        self._limit = g.sizes[-1] if owner else -1
         self._class_of = _class_table(g.sizes)
         self._sizes = g.sizes
         self._per_slab = g.per_slab
@@ -167,12 +165,11 @@ class Arena:
         self._first = [0] * g.slabs
         self._free_head = [-1] * g.slabs
         self._bump = [0] * g.slabs
-        self._live = [0] * g.slabs
+        self._room = [0] * g.slabs
         self._prev = [-1] * g.slabs
         self._next = [-1] * g.slabs
         self._partial = [-1] * len(g.sizes)
         self._pool = list(reversed(slabs))
-        self._used = 0
         self._requested = 0
         self._high_water = 0
 
@@ -183,14 +180,13 @@ class Arena:
         :raises ArenaFull: no block of ``n``'s class is free and the slab pool
             is empty; the arena is unchanged.
         """
-        if not 0 < n <= self._max_size:
-            raise self._size_error(n)
-        hook = self.failure_hook
-        if hook is not None and hook(n):
-            raise self._full(n, self._sizes[self._class_of[(n + 7) >> 3]])
+        if not 0 < n <= self._limit:
+            self._admit(n)
         code = self._class_of[(n + 7) >> 3]
         size = self._sizes[code]
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             slab = self._partial[code]
             if slab < 0:
                 slab = self._take_slab(code, n)
@@ -198,29 +194,26 @@ class Arena:
             # A block from the slab's free list, else its next unused block.
             slot = self._free_head[slab]
             if slot >= 0:
-                offset = self._first[slab] + slot * size
-                self._free_head[slab] = self._words[offset >> 2] - 1
+                link = (self._first[slab] + slot * size) >> 2
+                self._free_head[slab] = self._words[link] - 1
             else:
                 slot = self._bump[slab]
                 self._bump[slab] = slot + 1
-                offset = self._first[slab] + slot * size
-            live = self._live[slab] + 1
-            self._live[slab] = live
-            if live == self._per_slab[code]:
-                self._drop_full(code, slab)
+            room = self._room[slab] - 1
+            self._room[slab] = room
+            if room == 0:
+                self._unlink(code, slab)
 
-            # Mark the block live (odd generation) and count it.
+            # Mark the block live (odd generation) and count its bytes.
             index = self._gen_index[slab] + slot
             gen = self._gens[index] + 1
             self._gens[index] = gen
             self._words[self._size_index[slab] + slot] = n
-            used = self._used + size
-            self._used = used
-            if used > self._high_water:
-                self._high_water = used
             self._requested += n
+        finally:
+            lock.release()
         handle = self._tag | gen << 32 | slab << self._slot_bits | slot
-        return Block(handle, n, size, self._view, offset)
+        return Block(handle, n, size, self)
 
     def store(self, data: bytes | bytearray | memoryview) -> Block:
         """Return a new block holding a copy of ``data``.
@@ -231,9 +224,10 @@ class Arena:
         """
         if type(data) is not bytes:
             data = memoryview(data).cast("B")
-        block = self.alloc(len(data))
-        start = block._offset
-        self._view[start : start + len(data)] = data
+        n = len(data)
+        block = self.alloc(n)
+        start = self._offset_of(block.handle, block.capacity)
+        self._view[start : start + n] = data
         return block
 
     def free(self, block: Block | int) -> None:
@@ -249,7 +243,9 @@ class Arena:
             slot = handle & self._slot_mask
         except TypeError:
             raise self._handle_error(handle, freeing=True) from None
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             if handle >> 48 != self._owner_id or slab >= self._slabs:
                 raise self._handle_error(handle, freeing=True)
             code = self._slab_class[slab]
@@ -261,18 +257,18 @@ class Arena:
 
             # Mark the block free (even generation) and link it in its slab.
             self._gens[index] = (handle >> 32) + 1 & _GEN
-            size = self._sizes[code]
-            offset = self._first[slab] + slot * size
-            self._words[offset >> 2] = self._free_head[slab] + 1
+            link = (self._first[slab] + slot * self._sizes[code]) >> 2
+            self._words[link] = self._free_head[slab] + 1
             self._free_head[slab] = slot
             self._requested -= self._words[self._size_index[slab] + slot]
-            self._used -= size
-            live = self._live[slab] - 1
-            self._live[slab] = live
-            if live == 0:
+            room = self._room[slab] + 1
+            self._room[slab] = room
+            if room == self._per_slab[code]:
                 self._give_back(code, slab)
-            elif live == self._per_slab[code] - 1:
+            elif room == 1:
                 self._push_partial(code, slab)
+        finally:
+            lock.release()
 
     def view(self, handle: int, n: int) -> memoryview:
         """Return a writable view of the first ``n`` bytes of a live block.
@@ -306,8 +302,8 @@ class Arena:
             live = [0] * len(g.sizes)
             for slab, code in enumerate(self._slab_class):
                 slabs[code] += 1
-                live[code] += self._live[slab]
-            used, requested, high = self._used, self._requested, self._high_water
+                live[code] += g.per_slab[code] - self._room[slab]
+            requested, high = self._requested, self._high_water
         classes = tuple(
             ClassStats(
                 class_size=g.sizes[code],
@@ -317,6 +313,7 @@ class Arena:
             )
             for code in range(1, len(g.sizes))
         )
+        used = sum(c.live_blocks * c.class_size for c in classes)
         free = slabs[0] * g.slab_size
         free += sum(c.free_blocks * c.class_size for c in classes)
         return ArenaStats(
@@ -345,7 +342,7 @@ class Arena:
                 return
             self._closed = True
             self._owner_id = -1
-            self._max_size = -1
+            self._limit = -1
             for cast in (self._gens, self._words, self._slabmap):
                 cast.release()
             self._memory.close()
@@ -402,6 +399,23 @@ class Arena:
         return self._owner
 
     @property
+    def failure_hook(self) -> Callable[[int], bool] | None:
+        """A test hook: called with ``n`` before each allocation while set.
+
+        When it returns True the allocation raises :class:`ArenaFull` and the
+        arena is unchanged, as if it were full. None (the default) turns it
+        off.
+        """
+        return self._hook
+
+    @failure_hook.setter
+    def failure_hook(self, hook: Callable[[int], bool] | None) -> None:
+        with self._lock:
+            self._hook = hook
+            if not self._closed and self._owner:
+                self._limit = self.max_size if hook is None else -1
+
+    @property
     def closed(self) -> bool:
         """True once :meth:`close` has run."""
         return self._closed
@@ -417,15 +431,19 @@ class Arena:
             raise self._full(n, self._sizes[code])
         slab = self._pool.pop()
         g = self._geometry
+        taken = (g.slabs - len(self._pool)) * g.slab_size
+        if taken > self._high_water:
+            self._high_water = taken
         self._slab_class[slab] = code
         self._slabmap[slab] = code
         self._first[slab] = g.slab_base(slab) + g.block_start[code]
+        self._room[slab] = g.per_slab[code]
         self._push_partial(code, slab)
         return slab
 
     # Returns nothing; puts `slab` at the head of class `code`'s partial list.
-    # Keeps: a slab is on its class's list iff 0 < live < blocks per slab,
-    # except while alloc is filling a freshly taken slab.
+    # Keeps: a slab assigned to a class is on that class's list iff it has
+    # room (a free or never-used block); a slab in the pool has room 0.
     def _push_partial(self, code: int, slab: int) -> None:
         head = self._partial[code]
         self._prev[slab] = -1
@@ -446,13 +464,8 @@ class Arena:
             self._prev[after] = prev
         self._prev[slab] = self._next[slab] = -1
 
-    # Returns nothing; drops a slab that just became full off its list. Alloc
-    # only fills the head slab, so this is the cheap case of _unlink.
-    def _drop_full(self, code: int, slab: int) -> None:
-        self._unlink(code, slab)
-
     # Returns nothing; puts a slab whose last block was just freed back in the
-    # pool. A slab holding one block was full, hence not on any list.
+    # pool. A slab holding one block was full, hence on no list.
     def _give_back(self, code: int, slab: int) -> None:
         if self._per_slab[code] > 1:
             self._unlink(code, slab)
@@ -460,6 +473,7 @@ class Arena:
         self._slabmap[slab] = 0
         self._free_head[slab] = -1
         self._bump[slab] = 0
+        self._room[slab] = 0
         self._pool.append(slab)
 
     # --- handles and errors ----------------------------------------------------
@@ -481,6 +495,12 @@ class Arena:
         if slot >= self._per_slab[code] or self._gens[index] != handle >> 32 & _GEN:
             raise self._handle_error(handle, freeing=False)
         return slab, slot, code
+
+    # Returns the byte offset in the arena of the block `handle` names, taking
+    # the handle as valid and its class size as `size`. Owner only.
+    def _offset_of(self, handle: int, size: int) -> int:
+        slab = (handle & _LOCATION) >> self._slot_bits
+        return self._first[slab] + (handle & self._slot_mask) * size
 
     # Returns the exception that explains why `handle` was refused.
     def _handle_error(self, handle: object, *, freeing: bool) -> Exception:
@@ -508,25 +528,30 @@ class Arena:
             return kind(f"block {handle:#x} was already freed")
         return StaleHandle(f"block {handle:#x} was freed and its memory reused")
 
-    # Returns the error for a refused size: closed or attached arenas refuse
-    # every size (their limit is set to -1 so the hot path needs no check).
-    def _size_error(self, n: object) -> Exception:
+    # Returns when alloc(n) may go on, else raises the error that explains
+    # why not. The hot path comes here only when n is outside 1..limit; the
+    # limit is -1 on closed and attached arenas and while a failure hook is
+    # set, so those checks cost the hot path nothing.
+    def _admit(self, n: object) -> None:
         if self._closed:
-            return ArenaClosed("arena is closed")
+            raise ArenaClosed("arena is closed")
         if not self._owner:
-            return NotOwner("only the process that created the arena allocates")
+            raise NotOwner("only the process that created the arena allocates")
         if type(n) is not int:
-            return TypeError(f"block size must be an int, got {n!r}")
-        return BlockSizeError(
-            f"block size must be 1..{self.max_size} bytes"
-            f" (the largest size class), got {n}"
-        )
+            raise TypeError(f"block size must be an int, got {n!r}")
+        if not 0 < n <= self.max_size:
+            raise BlockSizeError(
+                f"block size must be 1..{self.max_size} bytes"
+                f" (the largest size class), got {n}"
+            )
+        if self._hook is not None and self._hook(n):
+            raise self._full(n, self._sizes[self._class_of[(n + 7) >> 3]])
 
     # Returns the ArenaFull error for `n` bytes of class `size`.
     def _full(self, n: int, size: int) -> ArenaFull:
         return ArenaFull(
-            f"arena full: no free {size}-byte block for {n} bytes and no free"
-            f" slab ({self._used} of {self.capacity} bytes in live blocks)",
+            f"arena full: no free {size}-byte block for {n} bytes and all"
+            f" {self._slabs} slabs of {self.slab_size} bytes are in use",
             size=n,
             class_size=size,
         )

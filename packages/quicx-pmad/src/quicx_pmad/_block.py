@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import final
+from typing import TYPE_CHECKING, final
+
+if TYPE_CHECKING:
+    from ._arena import Arena
 
 __all__ = ["Block"]
 
@@ -18,28 +21,27 @@ class Block:
         the arena until the block is freed; fits in 64 unsigned bits.
     :ivar size: the number of bytes asked for.
     :ivar capacity: the size of the block's class (``>= size``).
+    :ivar arena: the arena the block belongs to.
     """
 
-    __slots__ = ("_memory", "_offset", "capacity", "handle", "size")
+    __slots__ = ("arena", "capacity", "handle", "size")
 
-    def __init__(
-        self, handle: int, size: int, capacity: int, memory: memoryview, offset: int
-    ) -> None:
+    def __init__(self, handle: int, size: int, capacity: int, arena: Arena) -> None:
         self.handle = handle
         self.size = size
         self.capacity = capacity
-        self._memory = memory
-        self._offset = offset
+        self.arena = arena
 
     @property
     def view(self) -> memoryview:
         """A writable memoryview of exactly ``size`` bytes of the block.
 
-        A new view on each access. Do not use it after the block is freed:
-        the memory then belongs to whoever allocates it next.
+        A new view on each access; asking for it after the block is freed
+        raises :class:`~quicx_pmad.StaleHandle`. A view taken earlier stays
+        usable after the free, and must not be: the memory then belongs to
+        whoever allocates it next.
         """
-        start = self._offset
-        return self._memory[start : start + self.size]
+        return self.arena.view(self.handle, self.size)
 
     def __repr__(self) -> str:
         return (

@@ -43,7 +43,8 @@ class ArenaStats:
     live_blocks: int
     """Blocks allocated and not yet freed."""
     high_water: int
-    """The largest ``used`` seen since the arena was created."""
+    """The most bytes ever held by slabs assigned to size classes: the peak
+    footprint, which is what an arena's capacity has to cover."""
     fragmentation: float
     """Internal fragmentation: ``1 - requested / used``, 0.0 when nothing is
     used."""
