@@ -1,0 +1,211 @@
+"""The ``quicx-daemon`` command: arguments, logging, signals.
+
+stdout carries exactly one line, ``listening on HOST:PORT``, printed once the
+daemon accepts connections, so a script can wait for it. Logs go to stderr.
+The first SIGTERM or SIGINT drains (see :meth:`Server.drain`) and exits 0; a
+second one during the drain exits at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import anyio
+
+from ._config import BrokerConfig, DaemonConfig, parse_size
+from ._server import Server
+
+__all__ = ["build_parser", "config_from_args", "main"]
+
+logger = logging.getLogger(__name__)
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments, with their defaults."""
+    parser = _Parser(
+        prog="quicx-daemon",
+        description="Run the Quicx task queue daemon.",
+    )
+    add = parser.add_argument
+    add(
+        "--listen",
+        default="127.0.0.1:7878",
+        metavar="HOST:PORT",
+        help="address to listen on; port 0 picks a free one (default %(default)s)",
+    )
+    add(
+        "--node-id",
+        type=int,
+        default=0,
+        metavar="N",
+        help="0..65535, the high 16 bits of every task id (default %(default)s)",
+    )
+    add(
+        "--memory",
+        default="64MiB",
+        metavar="SIZE",
+        help="size of the payload arena (default %(default)s)",
+    )
+    add(
+        "--max-payload",
+        default="1MiB",
+        metavar="SIZE",
+        help="largest SUBMIT payload (default %(default)s)",
+    )
+    add(
+        "--heartbeat",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="heartbeat interval (default %(default)s)",
+    )
+    add(
+        "--heartbeat-misses",
+        type=int,
+        default=3,
+        metavar="N",
+        help="silent intervals before a peer is dropped (default %(default)s)",
+    )
+    add(
+        "--default-ttr",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time-to-run of tasks submitted with ttr 0 (default %(default)s)",
+    )
+    add(
+        "--max-attempts",
+        type=int,
+        default=5,
+        metavar="N",
+        help="attempts of tasks submitted with max_attempts 0 (default %(default)s)",
+    )
+    add(
+        "--max-dead",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="dead letters kept before the oldest is evicted (default %(default)s)",
+    )
+    add(
+        "--queue-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="waiting tasks per queue before queue_full; 0 is none (default 0)",
+    )
+    add(
+        "--drain-grace",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long SIGTERM waits for tasks to finish (default %(default)s)",
+    )
+    add(
+        "--max-send-buffer",
+        default="16MiB",
+        metavar="SIZE",
+        help="bytes queued for a slow reader before it is dropped "
+        "(default %(default)s)",
+    )
+    add(
+        "--backend",
+        choices=("asyncio", "trio"),
+        default="asyncio",
+        help="event loop; asyncio uses uvloop when installed (default %(default)s)",
+    )
+    add(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="info",
+        help="log level on stderr (default %(default)s)",
+    )
+    return parser  # fmt: skip
+
+
+def config_from_args(args: argparse.Namespace) -> DaemonConfig:
+    """Turn parsed arguments into a checked configuration.
+
+    :raises ValueError: a value is malformed or out of range.
+    """
+    host, sep, port = args.listen.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"--listen wants HOST:PORT, not {args.listen!r}")
+    broker = BrokerConfig(
+        node_id=args.node_id,
+        max_payload=parse_size(args.max_payload),
+        default_ttr=args.default_ttr,
+        default_max_attempts=args.max_attempts,
+        max_dead=args.max_dead,
+        queue_limit=args.queue_limit,
+    )
+    return DaemonConfig(
+        host=host.strip("[]"),
+        port=int(port),
+        memory=parse_size(args.memory),
+        heartbeat=args.heartbeat,
+        heartbeat_misses=args.heartbeat_misses,
+        drain_grace=args.drain_grace,
+        max_send_buffer=parse_size(args.max_send_buffer),
+        backend=args.backend,
+        broker=broker,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the daemon until a signal drains it; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+        server = Server(config)
+    except ValueError as error:
+        parser.error(str(error))
+    logging.basicConfig(
+        level=args.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr
+    )
+    options: dict[str, Any] = {}
+    if config.backend == "asyncio" and importlib.util.find_spec("uvloop"):
+        options["use_uvloop"] = True
+    try:
+        anyio.run(_run, server, backend=config.backend, backend_options=options)
+    except OSError as error:
+        print(f"quicx-daemon: error: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    return 0
+
+
+async def _run(server: Server) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with anyio.create_task_group() as group:
+            host, port = await group.start(server.serve)
+            print(f"listening on {host}:{port}", flush=True)  # noqa: T201
+            async for signum in signals:
+                logger.info("%s received", signal.Signals(signum).name)
+                if server.broker.draining:
+                    logger.warning("second signal: exiting without waiting")
+                    break
+                group.start_soon(_drain_then_stop, server, group.cancel_scope)
+            group.cancel_scope.cancel()
+
+
+async def _drain_then_stop(server: Server, scope: anyio.CancelScope) -> None:
+    await server.drain()
+    logger.info("exiting")
+    scope.cancel()

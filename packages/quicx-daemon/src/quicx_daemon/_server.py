@@ -1,0 +1,389 @@
+"""The anyio server: frames in, broker calls, frames out.
+
+One task per connection reads, decodes and handles frames; a second task per
+connection writes whatever the handling queued, in one write per wake-up. One
+timer task sleeps until the broker's next deadline and one heartbeat task
+watches for silent peers. Everything that decides anything lives in the
+broker; this module only moves bytes and logs what it absorbs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, cast
+
+import anyio
+from anyio.abc import SocketAttribute, SocketStream, TaskStatus
+from quicx_proto import (
+    Done,
+    Error,
+    ErrorCode,
+    Failed,
+    Heartbeat,
+    Message,
+    Pong,
+    ProtocolError,
+    Ready,
+    StatsRequest,
+    Submit,
+    Touch,
+    encode,
+)
+
+from ._broker import Broker
+from ._config import DaemonConfig
+from ._connection import ALLOWED, DECIDES, Connection, Role
+from ._decisions import Refused, SendTask
+from ._frames import WAIT_FRAME, write_ok, write_task
+from ._memory import make_arena
+
+__all__ = ["Server"]
+
+logger = logging.getLogger(__name__)
+
+READ_SIZE = 256 << 10
+CLOSE_FLUSH_TIMEOUT = 2.0  # seconds to send a closing ERROR to a slow peer
+MAX_ERROR_TEXT = 1000
+_GONE = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream)
+
+Handler = Callable[[Connection, Any], None]
+
+
+class Server:
+    """The daemon's network side around one :class:`Broker`.
+
+    :param config: the daemon's settings.
+    :param clock: monotonic seconds, for the broker and heartbeats.
+    :raises ValueError: the memory size cannot hold an arena for the payload
+        limit.
+    """
+
+    def __init__(
+        self, config: DaemonConfig, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self.arena = make_arena(config.memory, config.broker.max_payload)
+        self.broker = Broker(config.broker, self.arena, clock=clock)
+        self._connections: dict[int, Connection] = {}
+        self._ids = itertools.count(1)
+        self._roles: Counter[Role] = Counter()
+        self._timer_wakeup = anyio.Event()
+        self._timer_target: float | None = None
+        self._drained = anyio.Event()
+        self._handlers: dict[type[Message], Handler] = {
+            Submit: self._on_submit,
+            Ready: self._on_ready,
+            Touch: self._on_touch,
+            Done: self._on_done,
+            Failed: self._on_failed,
+            Heartbeat: self._on_heartbeat,
+            Pong: self._on_pong,
+            StatsRequest: self._on_stats,
+        }
+
+    async def serve(
+        self, *, task_status: TaskStatus[tuple[str, int]] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Listen and serve until cancelled; report (host, port) once listening."""
+        listener = await anyio.create_tcp_listener(
+            local_host=self.config.host, local_port=self.config.port
+        )
+        async with listener, anyio.create_task_group() as group:
+            host, port = _host_port(listener.extra(SocketAttribute.local_address))
+            logger.info("listening on %s:%d", host, port)
+            group.start_soon(self._run_timers)
+            group.start_soon(self._run_heartbeats)
+            task_status.started((host, port))
+            await listener.serve(self._serve_connection, task_group=group)
+
+    async def drain(self) -> None:
+        """Refuse new tasks, then wait for the backlog or the grace period."""
+        self.broker.begin_drain()
+        logger.info(
+            "draining: %d tasks queued, %d in flight; waiting up to %g s",
+            *self.broker.backlog(),
+            self.config.drain_grace,
+        )
+        self._check_drained()
+        with anyio.move_on_after(self.config.drain_grace):
+            await self._drained.wait()
+        queued, in_flight = self.broker.backlog()
+        if queued or in_flight:
+            logger.warning(
+                "exiting with %d tasks queued and %d in flight; they are lost",
+                queued,
+                in_flight,
+            )
+        else:
+            logger.info("drained: nothing queued or in flight")
+
+    # -- connections -------------------------------------------------------------
+
+    async def _serve_connection(self, stream: SocketStream) -> None:
+        conn = Connection(
+            next(self._ids), stream, _peer(stream), self.config.max_frame_body
+        )
+        conn.last_heard = self._clock()
+        self._connections[conn.id] = conn
+        logger.debug("connection %d from %s opened", conn.id, conn.peer)
+        try:
+            with conn.scope:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(self._write_loop, conn)
+                    with conn.read_scope:
+                        await self._read_loop(conn)
+                    conn.close_after_flush()
+        finally:
+            self._forget(conn)
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()
+
+    async def _read_loop(self, conn: Connection) -> None:
+        receive = conn.stream.receive
+        while True:
+            try:
+                data = await receive(READ_SIZE)
+            except _GONE:
+                return
+            conn.last_heard = self._clock()
+            conn.beats = 0
+            try:
+                messages = conn.decoder.feed(data)
+            except ProtocolError as error:
+                self._violation(conn, error.code, str(error))
+                return
+            for message in messages:
+                if not self._handle(conn, message):
+                    return
+            self._after_calls()
+
+    async def _write_loop(self, conn: Connection) -> None:
+        try:
+            while True:
+                await conn.wakeup.wait()
+                conn.wakeup = anyio.Event()
+                if conn.out:
+                    # Swap buffers so handlers append to a fresh one while
+                    # this one is sent; anyio's streams take any bytes-like.
+                    data, conn.out = conn.out, bytearray()
+                    with anyio.move_on_after(
+                        CLOSE_FLUSH_TIMEOUT if conn.closing else math.inf
+                    ):
+                        await conn.stream.send(cast(bytes, data))
+                if conn.closing:
+                    return
+        except _GONE:
+            conn.closing = True
+            conn.read_scope.cancel()
+
+    def _forget(self, conn: Connection) -> None:
+        del self._connections[conn.id]
+        if conn.role is not Role.NEW:
+            self._roles[conn.role] -= 1
+        logger.debug("connection %d from %s closed", conn.id, conn.peer)
+        self.broker.disconnect(conn.id, conn.reason)
+        self._route()
+        self._after_calls()
+
+    # -- frames ---------------------------------------------------------------------
+
+    def _handle(self, conn: Connection, message: Message) -> bool:
+        """Act on one frame; False when the connection is to close."""
+        kind = type(message)
+        if kind not in ALLOWED[conn.role]:
+            self._violation(
+                conn,
+                ErrorCode.NOT_ALLOWED_FOR_ROLE,
+                f"{kind.__name__.upper()} is not allowed on a "
+                f"{conn.role.value} connection",
+            )
+            return False
+        if conn.role is Role.NEW and kind in DECIDES:
+            conn.role = DECIDES[kind]
+            self._roles[conn.role] += 1
+        try:
+            self._handlers[kind](conn, message)
+        except Refused as refusal:
+            _write_error(
+                conn.out,
+                refusal.code,
+                refusal.message,
+                retry_after_ms=refusal.retry_after_ms,
+                task_id=refusal.task_id,
+            )
+        except Exception:
+            logger.exception("internal error on %s from %s", kind.__name__, conn.peer)
+            _write_error(conn.out, ErrorCode.INTERNAL_ERROR, "internal error")
+        if self.broker.has_outgoing:
+            self._route()
+        self._wake(conn)
+        return True
+
+    def _on_submit(self, conn: Connection, message: Submit) -> None:
+        task_id = self.broker.submit(
+            queue=message.queue,
+            payload=message.payload,
+            priority=message.priority,
+            delay_ms=message.delay_ms,
+            ttr_ms=message.ttr_ms,
+            max_attempts=message.max_attempts,
+        )
+        write_ok(conn.out, task_id)
+
+    def _on_ready(self, conn: Connection, message: Ready) -> None:
+        self.broker.ready(conn.id, message.credit, message.queues)
+
+    def _on_touch(self, conn: Connection, message: Touch) -> None:
+        self.broker.touch(conn.id, message.task_id)
+
+    def _on_done(self, conn: Connection, message: Done) -> None:
+        self.broker.done(conn.id, message.task_id, len(message.result))
+
+    def _on_failed(self, conn: Connection, message: Failed) -> None:
+        self.broker.failed(conn.id, message.task_id, message.retry, message.reason)
+
+    def _on_heartbeat(self, conn: Connection, message: Heartbeat) -> None:
+        conn.out += encode(Pong(token=message.token))
+
+    def _on_pong(self, conn: Connection, message: Pong) -> None:
+        """Nothing to do: hearing from the peer was the point."""
+
+    def _on_stats(self, conn: Connection, message: StatsRequest) -> None:
+        reply = self.broker.stats(
+            producers=self._roles[Role.PRODUCER],
+            workers=self._roles[Role.WORKER],
+            monitors=self._roles[Role.MONITOR],
+        )
+        conn.out += encode(reply)
+
+    # -- sending ------------------------------------------------------------------
+
+    def _route(self) -> None:
+        """Write the TASK and WAIT frames the broker queued to their peers."""
+        connections = self._connections
+        for out in self.broker.take_outgoing():
+            conn = connections.get(out.conn)
+            if conn is None:
+                continue
+            if isinstance(out, SendTask):
+                queue = out.queue.encode()
+                write_task(
+                    conn.out, out.task_id, out.attempt, out.ttr_ms, queue, out.payload
+                )
+            else:
+                conn.out += WAIT_FRAME
+            self._wake(conn)
+
+    def _wake(self, conn: Connection) -> None:
+        """Let the writer send; drop the peer if it lets too much pile up."""
+        if not conn.out:
+            return
+        if len(conn.out) > self.config.max_send_buffer and not conn.closing:
+            logger.warning(
+                "dropping %s: it reads too slowly (%d bytes waiting to be sent)",
+                conn.peer,
+                len(conn.out),
+            )
+            conn.closing = True
+            conn.reason = "connection dropped as a slow reader"
+            conn.scope.cancel()
+            return
+        conn.wakeup.set()
+
+    def _violation(self, conn: Connection, code: ErrorCode, text: str) -> None:
+        """Send a closing ERROR, log it, and close once it is sent."""
+        logger.warning("closing %s: %s (%s)", conn.peer, code.name.lower(), text)
+        _write_error(conn.out, code, text)
+        conn.close_after_flush()
+
+    # -- time -------------------------------------------------------------------------
+
+    def _after_calls(self) -> None:
+        """Wake the timer if a deadline came earlier; notice a finished drain."""
+        deadline = self.broker.next_deadline()
+        target = self._timer_target
+        if deadline is not None and (target is None or deadline < target):
+            self._timer_wakeup.set()
+        if self.broker.draining:
+            self._check_drained()
+
+    def _check_drained(self) -> None:
+        if self.broker.backlog() == (0, 0):
+            self._drained.set()
+
+    async def _run_timers(self) -> None:
+        while True:
+            deadline = self.broker.next_deadline()
+            self._timer_target = deadline
+            delay = math.inf if deadline is None else deadline - self._clock()
+            if delay > 0:
+                with anyio.move_on_after(delay):
+                    await self._timer_wakeup.wait()
+                self._timer_wakeup = anyio.Event()
+            self.broker.tick()
+            self._route()
+            if self.broker.draining:
+                self._check_drained()
+
+    async def _run_heartbeats(self) -> None:
+        interval = self.config.heartbeat
+        misses = self.config.heartbeat_misses
+        tokens = itertools.count(1)
+        while True:
+            await anyio.sleep(interval / 4)
+            now = self._clock()
+            for conn in list(self._connections.values()):
+                silent = int((now - conn.last_heard) / interval)
+                if conn.closing or silent <= conn.beats:
+                    continue
+                if silent >= misses:
+                    conn.reason = "missed heartbeats"
+                    self._violation(
+                        conn,
+                        ErrorCode.HEARTBEAT_TIMEOUT,
+                        f"nothing heard for {silent} heartbeat intervals",
+                    )
+                    continue
+                conn.beats = silent
+                conn.out += encode(Heartbeat(token=next(tokens)))
+                self._wake(conn)
+
+
+def _write_error(
+    out: bytearray,
+    code: ErrorCode,
+    text: str,
+    *,
+    retry_after_ms: int = 0,
+    task_id: int = 0,
+) -> None:
+    out += encode(
+        Error(
+            code=code,
+            retry_after_ms=retry_after_ms,
+            task_id=task_id,
+            message=text[:MAX_ERROR_TEXT],
+        )
+    )
+
+
+def _peer(stream: SocketStream) -> str:
+    try:
+        host, port = _host_port(stream.extra(SocketAttribute.remote_address))
+    except (OSError, anyio.TypedAttributeLookupError):
+        return "unknown peer"
+    return f"{host}:{port}"
+
+
+def _host_port(
+    address: tuple[str, int] | tuple[str, int, int, int] | str,
+) -> tuple[str, int]:
+    if isinstance(address, str):  # a UNIX socket path; not used by the daemon
+        return address, 0
+    return address[0], address[1]
