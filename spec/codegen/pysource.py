@@ -12,6 +12,7 @@ import re
 import textwrap
 
 __all__ = [
+    "GENERATED_NOTICE",
     "LINE_LENGTH",
     "bytes_literal",
     "camel",
@@ -24,14 +25,19 @@ __all__ = [
 
 LINE_LENGTH = 88
 
+GENERATED_NOTICE = (
+    "Generated from spec/quicx.ksy by spec/codegen/generate.py; do not edit."
+)
+
 
 def generated_header(summary: str) -> list[str]:
     """The module docstring every generated file starts with."""
     return [
+        f"# {GENERATED_NOTICE}",
         f'"""{summary}',
         "",
-        "Generated from spec/quicx.ksy by spec/codegen/generate.py. Do not edit this",
-        "file: change the spec, then run ``python spec/codegen/generate.py``.",
+        "To change this file, change spec/quicx.ksy, then run",
+        "``python spec/codegen/generate.py`` from the repository root.",
         '"""',
     ]
 

@@ -63,6 +63,7 @@ def render_codecs(spec: Spec) -> str:
         "from typing import Any",
         "",
         *from_import("construct", imports.construct),
+        "",
         *from_import("quicx_proto._constructs", imports.constructs),
         *from_import("quicx_proto._generated_messages", imports.messages),
         "",

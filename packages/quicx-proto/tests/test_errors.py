@@ -6,6 +6,7 @@ import pytest
 from codec_check import msg_type_of
 from hypothesis import given
 from hypothesis import strategies as st
+from message_examples import EXAMPLES
 from quicx_proto import (
     HEADER_SIZE,
     Done,
@@ -18,8 +19,6 @@ from quicx_proto import (
     encode,
 )
 from quicx_proto._codec import COMPILED, INTERPRETED
-
-from examples import EXAMPLES
 
 EXAMPLE_IDS = [type(m).__name__ for m in EXAMPLES]
 

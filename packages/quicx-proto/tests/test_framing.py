@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from message_examples import EXAMPLES
 from quicx_proto import (
     DEFAULT_MAX_FRAME,
     HEADER_SIZE,
@@ -14,8 +15,6 @@ from quicx_proto import (
     encode,
 )
 from strategies import messages
-
-from examples import EXAMPLES
 
 STREAM = b"".join(encode(m) for m in EXAMPLES)
 

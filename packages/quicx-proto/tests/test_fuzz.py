@@ -8,6 +8,7 @@ from codec_check import decode_reference
 from hypothesis import given
 from hypothesis import strategies as st
 from kaitaistruct import KaitaiStream
+from message_examples import EXAMPLES
 from quicx_proto import (
     ErrorCode,
     FrameDecoder,
@@ -16,8 +17,6 @@ from quicx_proto import (
     encode,
 )
 from reference.quicx_frame import QuicxFrame  # type: ignore[attr-defined]
-
-from examples import EXAMPLES
 
 STREAM = b"".join(encode(m) for m in EXAMPLES)
 

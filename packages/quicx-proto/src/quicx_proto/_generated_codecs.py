@@ -1,7 +1,8 @@
+# Generated from spec/quicx.ksy by spec/codegen/generate.py; do not edit.
 """Construct codecs for the Quicx frame header and every message body.
 
-Generated from spec/quicx.ksy by spec/codegen/generate.py. Do not edit this
-file: change the spec, then run ``python spec/codegen/generate.py``.
+To change this file, change spec/quicx.ksy, then run
+``python spec/codegen/generate.py`` from the repository root.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from construct import Const, Int8ub, Int16ub, Int32ub, Int64ub, PrefixedArray, Struct
+
 from quicx_proto._constructs import Blob, BodyCodec, End, Text, Valid
 from quicx_proto._generated_messages import (
     Done,

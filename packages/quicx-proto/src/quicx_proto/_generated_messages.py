@@ -1,7 +1,8 @@
+# Generated from spec/quicx.ksy by spec/codegen/generate.py; do not edit.
 """Enums, constants and message classes of Quicx.
 
-Generated from spec/quicx.ksy by spec/codegen/generate.py. Do not edit this
-file: change the spec, then run ``python spec/codegen/generate.py``.
+To change this file, change spec/quicx.ksy, then run
+``python spec/codegen/generate.py`` from the repository root.
 """
 
 from __future__ import annotations
