@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 # imported; the driver holds no threads when it forks.
 _CONTEXT = multiprocessing.get_context("fork")
 _POLL_S = 0.005
+# How long the driver blocks on the results queue before looking around.
+_STEP_S = 0.05
 _JOIN_S = 5.0
 
 
@@ -114,14 +116,16 @@ class _Run:
             self._collect("producer", _JOIN_S)  # raises with what broke it
             raise RunFailed("the processes did not all start") from None
         cpu_before = self.server.cpu_seconds()
-        producers: list[ProducerReport] = self._collect("producer", self.max_run_s)
-        submitted = sum(report.count for report in producers)
-        samples = self._wait_for(submitted, rss_every_s)
+        sampler = _RssSampler(self.server, self.progress, rss_every_s)
+        producers: list[ProducerReport] = self._collect(
+            "producer", self.max_run_s, sampler
+        )
+        self._wait_for(sum(report.count for report in producers), sampler)
         server_cpu = self.server.cpu_seconds() - cpu_before
         peak_rss = self.server.peak_rss_bytes()
         self.stop.set()
         workers: list[WorkerReport] = self._collect("worker", _JOIN_S * 2)
-        return self._result(producers, workers, server_cpu, peak_rss, samples)
+        return self._result(producers, workers, server_cpu, peak_rss, sampler.samples)
 
     def end(self) -> None:
         """Stop every process of the run, however it went."""
@@ -160,44 +164,39 @@ class _Run:
         process.start()
         self.processes.append(process)
 
-    def _collect(self, role: str, timeout: float) -> list[Any]:
+    def _collect(
+        self, role: str, timeout: float, sampler: _RssSampler | None = None
+    ) -> list[Any]:
         """One report from each process of ``role``, in index order."""
         wanted = self.case.producers if role == "producer" else self.case.workers
         reports: dict[int, Any] = {}
         deadline = time.monotonic() + timeout
         while len(reports) < wanted:
             try:
-                kind, who, report = self.results.get(timeout=_remaining(deadline))
+                kind, who, report = self.results.get(timeout=_STEP_S)
             except queue.Empty:
-                raise RunFailed(
-                    f"{wanted - len(reports)} {role}s did not report"
-                ) from None
+                if time.monotonic() > deadline:
+                    missing = wanted - len(reports)
+                    raise RunFailed(f"{missing} {role}s did not report") from None
+                if sampler is not None:
+                    sampler.tick()
+                continue
             if kind == "error":
                 raise RunFailed(f"{who} failed:\n{report}")
             reports[who] = report
         return [reports[index] for index in sorted(reports)]
 
-    def _wait_for(
-        self, submitted: int, rss_every_s: float
-    ) -> list[tuple[float, int, int]]:
-        """Wait until workers have finished ``submitted`` tasks; sample RSS."""
-        samples: list[tuple[float, int, int]] = []
-        began = time.monotonic()
-        next_sample = began
-        deadline = began + self.max_run_s
+    def _wait_for(self, submitted: int, sampler: _RssSampler) -> None:
+        """Wait until the workers have finished ``submitted`` tasks."""
+        deadline = time.monotonic() + self.max_run_s
+        workers = self.processes[: self.case.workers]
         while (done := sum(self.progress)) < submitted:
-            now = time.monotonic()
-            if now > deadline:
+            if time.monotonic() > deadline:
                 raise RunFailed(f"only {done} of {submitted} tasks done in time")
-            if rss_every_s and now >= next_sample:
-                samples.append((now - began, done, self.server.rss_bytes()))
-                next_sample += rss_every_s
-            if not all(
-                process.is_alive() for process in self.processes[: self.case.workers]
-            ):
+            if not all(process.is_alive() for process in workers):
                 self._collect("worker", _JOIN_S)  # raises with the worker's error
+            sampler.tick()
             time.sleep(_POLL_S)
-        return samples
 
     def _result(
         self,
@@ -238,5 +237,21 @@ class _Run:
         )
 
 
-def _remaining(deadline: float) -> float:
-    return max(deadline - time.monotonic(), 0.001)
+class _RssSampler:
+    """Samples the server's RSS at most every ``every_s`` seconds; 0 never."""
+
+    def __init__(
+        self, server: ServerProcess, progress: Sequence[int], every_s: float
+    ) -> None:
+        self.server = server
+        self.progress = progress
+        self.every_s = every_s
+        self.began = self.next = time.monotonic()
+        self.samples: list[tuple[float, int, int]] = []
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if self.every_s and now >= self.next:
+            rss = self.server.rss_bytes()
+            self.samples.append((now - self.began, sum(self.progress), rss))
+            self.next += self.every_s

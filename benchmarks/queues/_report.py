@@ -8,11 +8,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._goals import Goal, evaluate_goals
+from ._driver import RunResult
+from ._goals import Goal, evaluate_goals, warm_rss
 from ._session import SessionResults
 from ._summary import EchoRow, Row, echo_rows, reference_system, summarize
 
 __all__ = ["markdown", "write_json"]
+
+_MIB = 1024 * 1024
 
 
 def markdown(results: SessionResults) -> str:
@@ -22,9 +25,12 @@ def markdown(results: SessionResults) -> str:
     parts = [
         f"Session: `{results.mode}`, started {results.started_utc}, "
         f"{results.wall_s:.0f} s; ratios are against `{reference}`.",
-        "",
-        _systems_table(rows),
     ]
+    if rows:
+        parts += ["", _systems_table(rows)]
+    if results.soak:
+        parts += ["", "Soak (server RSS sampled every second):", ""]
+        parts.append(_soak_table(results.soak))
     if results.echo:
         parts += ["", "The echo limit (anyio, frames of Quicx's sizes):", ""]
         parts.append(_echo_table(echo_rows(results.echo)))
@@ -91,6 +97,21 @@ def _echo_table(rows: Sequence[EchoRow]) -> str:
             f"{row.server_cpu_us_per_frame:.2f}",
             f"{row.server_cpu_us_per_task:.1f}",
         )
+        lines.append(_table_line(cells))
+    return "\n".join(lines)
+
+
+def _soak_table(soaks: Sequence[RunResult]) -> str:
+    headings = ["system", "tasks", "rate/s", "p99 ms", "server CPU µs/task"]
+    headings += ["RSS at start MiB", "warm min MiB", "warm max MiB", "at end MiB"]
+    lines = [_table_line(headings), _table_line(["---"] * len(headings))]
+    for soak in soaks:
+        warm = warm_rss(soak) or [0]
+        first = soak.rss_samples[0][2] if soak.rss_samples else 0
+        last = soak.rss_samples[-1][2] if soak.rss_samples else 0
+        cells = [soak.system, f"{soak.done:,}", f"{soak.submit_rate:,.0f}"]
+        cells += [f"{soak.p99_us / 1000:.2f}", f"{soak.server_cpu_us_per_task:.1f}"]
+        cells += [f"{rss / _MIB:.1f}" for rss in (first, min(warm), max(warm), last)]
         lines.append(_table_line(cells))
     return "\n".join(lines)
 
