@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from codec_check import msg_type_of
 from hypothesis import given
@@ -228,3 +230,10 @@ def test_corrupted_body_gives_a_message_or_malformed(
     else:
         assert [type(m) for m in result] == [type(message)]
         assert encode(result[0]) == header + noise
+
+
+def test_protocol_error_survives_pickling() -> None:
+    error = ProtocolError(ErrorCode.UNKNOWN_MESSAGE_TYPE, "type 99", path="header")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, str(copy), copy.path) == (error.code, str(error), error.path)
+    assert "UNKNOWN_MESSAGE_TYPE" in repr(copy)

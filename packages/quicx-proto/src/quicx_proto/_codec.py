@@ -135,12 +135,15 @@ def _blame(interpreted: Any, data: bytes, root: str) -> ProtocolError:
     code = ErrorCode.MALFORMED_FRAME
     if root == "header" and steps:
         code = _HEADER_CODES.get(steps[0], code)
-    reason = {
-        ErrorCode.MALFORMED_FRAME: f"{root} does not match its layout",
-        ErrorCode.UNSUPPORTED_VERSION: "unsupported protocol version",
-        ErrorCode.UNKNOWN_MESSAGE_TYPE: "unknown message type",
-    }[code]
-    return ProtocolError(code, f"{reason} at {path}: {detail}", path=path)
+    if code is ErrorCode.UNSUPPORTED_VERSION:
+        reason = "unsupported protocol version"
+    elif code is ErrorCode.UNKNOWN_MESSAGE_TYPE:
+        reason = "unknown message type"
+    elif root == "header":
+        reason = "not a Quicx frame"
+    else:
+        reason = f"{root.upper()} body does not match its layout"
+    return ProtocolError(code, f"{reason} ({path}): {detail}", path=path)
 
 
 INTERPRETED = Codec(compiled=False)

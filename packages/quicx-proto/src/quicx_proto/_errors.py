@@ -26,5 +26,10 @@ class ProtocolError(Exception):
         self.code = code
         self.path = path
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[ProtocolError], tuple[ErrorCode, str], dict[str, str | None]]:
+        return type(self), (self.code, str(self)), {"path": self.path}
+
     def __repr__(self) -> str:
         return f"ProtocolError({self.code.name}, {str(self)!r}, path={self.path!r})"
