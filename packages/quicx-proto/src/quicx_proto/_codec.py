@@ -70,8 +70,11 @@ class Codec:
         except KeyError:
             raise TypeError(f"not a Quicx message: {message!r}") from None
         body: bytes = struct_.build(to_dict(message))
-        header = {"version": PROTOCOL_VERSION, "msg_type": msg_type}
-        header["len_body"] = len(body)
+        header = {
+            "version": PROTOCOL_VERSION,
+            "msg_type": msg_type,
+            "len_body": len(body),
+        }
         return self._header.build(header) + body  # type: ignore[no-any-return]
 
     def decode_header(self, data: bytes) -> tuple[MsgType, int]:
