@@ -8,6 +8,7 @@ largest sizes are tested by examples in test_messages.py.
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from quicx_proto import (
     Done,
@@ -32,6 +33,7 @@ from quicx_proto import (
 
 __all__ = [
     "MESSAGE_CLASSES",
+    "NO_DEADLINE",
     "blobs",
     "messages",
     "percentiles",
@@ -40,6 +42,10 @@ __all__ = [
     "text",
     "uint",
 ]
+
+NO_DEADLINE = settings(deadline=None)
+"""For every property test: the machine is shared and timings are noisy, so a
+slow example is not a failure (pytest's own timeout still bounds each test)."""
 
 # Any code point UTF-8 can carry: surrogates cannot be encoded.
 _CHARACTERS = st.characters(exclude_categories=["Cs"])

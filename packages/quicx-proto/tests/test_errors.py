@@ -21,6 +21,7 @@ from quicx_proto import (
     encode,
 )
 from quicx_proto._codec import COMPILED, INTERPRETED
+from strategies import NO_DEADLINE
 
 EXAMPLE_IDS = [type(m).__name__ for m in EXAMPLES]
 
@@ -217,6 +218,7 @@ def test_error_is_sticky() -> None:
         decoder.end()
 
 
+@NO_DEADLINE
 @given(st.binary(max_size=200), st.sampled_from(EXAMPLES))
 def test_corrupted_body_gives_a_message_or_malformed(
     noise: bytes, message: Message

@@ -14,7 +14,7 @@ from quicx_proto import (
     Message,
     encode,
 )
-from strategies import messages
+from strategies import NO_DEADLINE, messages
 
 STREAM = b"".join(encode(m) for m in EXAMPLES)
 
@@ -33,6 +33,7 @@ def test_one_byte_at_a_time() -> None:
     decoder.end()
 
 
+@NO_DEADLINE
 @given(st.lists(messages(), max_size=8), st.data())
 def test_any_chunking(sent: list[Message], data: st.DataObject) -> None:
     stream = b"".join(encode(m) for m in sent)

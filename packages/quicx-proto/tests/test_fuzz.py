@@ -17,6 +17,7 @@ from quicx_proto import (
     encode,
 )
 from reference.quicx_frame import QuicxFrame  # type: ignore[attr-defined]
+from strategies import NO_DEADLINE
 
 STREAM = b"".join(encode(m) for m in EXAMPLES)
 
@@ -50,16 +51,19 @@ def check_invariant(data: bytes) -> None:
         assert decode_reference(encode(message), message) == message
 
 
+@NO_DEADLINE
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes(data: bytes) -> None:
     check_invariant(data)
 
 
+@NO_DEADLINE
 @given(st.binary(min_size=4, max_size=300))
 def test_arbitrary_bytes_after_a_valid_header_start(data: bytes) -> None:
     check_invariant(b"QX\x01" + data)
 
 
+@NO_DEADLINE
 @given(
     st.lists(
         st.tuples(st.integers(0, len(STREAM) - 1), st.integers(0, 255)), max_size=4
@@ -72,6 +76,7 @@ def test_mutated_stream(flips: list[tuple[int, int]]) -> None:
     check_invariant(bytes(data))
 
 
+@NO_DEADLINE
 @given(st.sampled_from(EXAMPLES), st.binary(max_size=64))
 def test_decoded_bodies_agree_with_the_reference(message: Message, body: bytes) -> None:
     """Where our codec accepts a body, the Kaitai reference reads the same."""

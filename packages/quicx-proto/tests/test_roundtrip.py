@@ -24,9 +24,10 @@ from quicx_proto import (
     Touch,
     Wait,
 )
-from strategies import MESSAGE_CLASSES, messages
+from strategies import MESSAGE_CLASSES, NO_DEADLINE, messages
 
 
+@NO_DEADLINE
 @given(messages())
 def test_any_message_roundtrips(message: Message) -> None:
     assert_roundtrip(message)
