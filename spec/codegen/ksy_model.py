@@ -179,6 +179,8 @@ class Spec:
 
 def read_spec(ksy: dict[str, Any]) -> Spec:
     """Build the model from the parsed YAML of the .ksy file."""
+    if unknown := set(ksy) - {"meta", "doc", "doc-ref", "seq", "types", "enums"}:
+        raise SpecError(f"cannot map top-level keys {sorted(unknown)}")
     meta = ksy.get("meta", {})
     if meta.get("endian") != "be" or str(meta.get("encoding", "")).upper() != "UTF-8":
         raise SpecError("meta must say endian: be and encoding: UTF-8")
@@ -253,6 +255,8 @@ def _read_type(
     wrappers: dict[str, Text | Blob],
     types: dict[str, Any],
 ) -> TypeDef:
+    if unknown := set(body) - {"doc", "doc-ref", "seq"}:
+        raise SpecError(f"type {name}: cannot map keys {sorted(unknown)}")
     fields: list[Field] = []
     for entry in body.get("seq", []):
         where = f"{name}.{entry.get('id')}"

@@ -197,16 +197,22 @@ def _from_value(field_type: FieldType, value: str, imports: _Imports) -> str:
 
 
 def _wrap_item(key: str, value: str, indent: int) -> list[str]:
-    """``key value,`` on one line, or split inside the outer call as ruff does."""
+    """``key value,`` on one line or, when too long, split the way ruff does.
+
+    Only the long shapes this module writes are known: ``name(...)``, split
+    inside its parentheses, and ``[...]``, split inside its brackets.
+    """
     pad = " " * indent
     line = f"{pad}{key}{value},"
     if len(line) <= LINE_LENGTH:
         return [line]
-    opening, inner = value.split("(", 1) if value.startswith("tuple(") else ("", "")
-    if not opening:
-        opening, inner = value.split("[", 1)
-        return [f"{pad}{key}{opening}[", f"{pad}    {inner[:-1]}", f"{pad}],"]
-    return [f"{pad}{key}{opening}(", f"{pad}    {inner[:-1]}", f"{pad}),"]
+    for opening, closing in (("(", ")"), ("[", "]")):
+        head, _, inner = value.partition(opening)
+        if inner.endswith(closing) and opening not in head:
+            inner_line = f"{pad}    {inner[:-1]}"
+            if len(inner_line) <= LINE_LENGTH:
+                return [f"{pad}{key}{head}{opening}", inner_line, f"{pad}{closing},"]
+    raise ValueError(f"cannot wrap {line.strip()!r} within {LINE_LENGTH} columns")
 
 
 def _render_table(spec: Spec) -> list[str]:

@@ -76,6 +76,18 @@ def test_spec_change_shows_in_output(generate: ModuleType, tmp_path: Path) -> No
         ({"type": "u4", "doc": ""}, "has no doc"),
     ],
 )
+def test_unmappable_type_keys_are_refused(
+    generate: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy_tree(generate, tmp_path)
+    spec_path = tmp_path / generate.SPEC
+    spec = yaml.safe_load(spec_path.read_text())
+    spec["types"]["ok"]["instances"] = {"node": {"value": "task_id >> 48"}}
+    spec_path.write_text(yaml.safe_dump(spec))
+    assert generate.main(["--root", str(tmp_path)]) == 2
+    assert "type ok: cannot map keys ['instances']" in capsys.readouterr().err
+
+
 def test_unmappable_spec_is_refused(
     generate: ModuleType,
     tmp_path: Path,
