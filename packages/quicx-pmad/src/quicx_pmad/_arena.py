@@ -81,6 +81,9 @@ class Arena:
     :param shared: a name to create the arena as a named shared-memory
         segment that other processes can :meth:`attach`; None for private
         anonymous memory.
+    :param populate: commit every page now (Linux), so the memory is really
+        there and no alloc pays for a page fault later; costs start-up time
+        (about 0.1 to 1 s per GiB). False leaves pages to commit on first use.
     :raises ValueError: the parameters cannot make an arena; the message
         names the limit.
     :raises FileExistsError: a shared segment of that name exists already.
@@ -93,6 +96,7 @@ class Arena:
         size_classes: tuple[int, ...] | list[int] | None = None,
         slab_size: int = DEFAULT_SLAB_SIZE,
         shared: str | None = None,
+        populate: bool = True,
     ) -> None:
         if size_classes is None:
             classes = default_size_classes()
@@ -100,9 +104,9 @@ class Arena:
             classes = tuple(size_classes)
         geometry = plan(capacity, classes, slab_size)
         if shared is None:
-            memory = Memory.anonymous(capacity)
+            memory = Memory.anonymous(capacity, populate=populate)
         else:
-            memory = Memory.create_shared(shared, capacity)
+            memory = Memory.create_shared(shared, capacity, populate=populate)
         arena_id = secrets.randbits(16)
         write_header(memory.view, geometry, arena_id)
         self._setup(memory, geometry, arena_id, owner=True)
@@ -170,6 +174,8 @@ class Arena:
         self._next = [-1] * g.slabs
         self._partial = [-1] * len(g.sizes)
         self._pool = list(reversed(slabs))
+        self._spares: dict[int, int] = {}  # spare slab -> its class
+        self._spare_of = [-1] * len(g.sizes)
         self._requested = 0
         self._high_water = 0
 
@@ -301,8 +307,11 @@ class Arena:
             slabs = [0] * len(g.sizes)
             live = [0] * len(g.sizes)
             for slab, code in enumerate(self._slab_class):
-                slabs[code] += 1
-                live[code] += g.per_slab[code] - self._room[slab]
+                if code == 0 or slab in self._spares:
+                    slabs[0] += 1  # a spare is empty: free like the pool's
+                else:
+                    slabs[code] += 1
+                    live[code] += g.per_slab[code] - self._room[slab]
             requested, high = self._requested, self._high_water
         classes = tuple(
             ClassStats(
@@ -422,18 +431,28 @@ class Arena:
 
     # --- slabs: the partial lists and the pool -------------------------------
 
-    # Returns a slab from the pool, assigned to class `code` and put at the
-    # head of its partial list; raises ArenaFull with nothing changed when the
-    # pool is empty. A fresh slab has no free list and a bump index of 0, so
-    # taking one is O(1) whatever its block count.
+    # Returns a slab for class `code`, empty and at the head of the class's
+    # partial list: the class's spare if it has one, else one from the pool,
+    # else another class's spare. Raises ArenaFull with nothing changed when
+    # there is none. A fresh slab has no free list and a bump index of 0, so
+    # this is O(1) whatever the slab's block count.
     def _take_slab(self, code: int, n: int) -> int:
-        if not self._pool:
+        slab = self._spare_of[code]
+        if slab >= 0:
+            self._spare_of[code] = -1
+            del self._spares[slab]
+            self._push_partial(code, slab)
+            return slab
+        if self._pool:
+            slab = self._pool.pop()
+        elif self._spares:
+            slab, other = self._spares.popitem()
+            self._spare_of[other] = -1
+        else:
             raise self._full(n, self._sizes[code])
-        slab = self._pool.pop()
         g = self._geometry
-        taken = (g.slabs - len(self._pool)) * g.slab_size
-        if taken > self._high_water:
-            self._high_water = taken
+        taken = (g.slabs - len(self._pool) - len(self._spares)) * g.slab_size
+        self._high_water = max(self._high_water, taken)
         self._slab_class[slab] = code
         self._slabmap[slab] = code
         self._first[slab] = g.slab_base(slab) + g.block_start[code]
@@ -464,15 +483,23 @@ class Arena:
             self._prev[after] = prev
         self._prev[slab] = self._next[slab] = -1
 
-    # Returns nothing; puts a slab whose last block was just freed back in the
-    # pool. A slab holding one block was full, hence on no list.
+    # Returns nothing; retires a slab whose last block was just freed (a slab
+    # of one block was full, hence on no list). It becomes its class's spare
+    # if the class has none, so a class whose use hovers at a slab boundary
+    # does not trade a slab with the pool on every call; otherwise it goes to
+    # the pool. Keeps: a class has at most one spare, and a spare is empty,
+    # fresh (bump 0) and on no list.
     def _give_back(self, code: int, slab: int) -> None:
         if self._per_slab[code] > 1:
             self._unlink(code, slab)
-        self._slab_class[slab] = 0
-        self._slabmap[slab] = 0
         self._free_head[slab] = -1
         self._bump[slab] = 0
+        if self._spare_of[code] < 0:
+            self._spare_of[code] = slab
+            self._spares[slab] = code
+            return
+        self._slab_class[slab] = 0
+        self._slabmap[slab] = 0
         self._room[slab] = 0
         self._pool.append(slab)
 

@@ -20,6 +20,8 @@ from typing import Protocol, cast
 __all__ = ["Memory"]
 
 _TRACKER_KIND = "shared_memory"
+# Commit every page when mapping (Linux); elsewhere pages commit on first use.
+_POPULATE: int = getattr(mmap, "MAP_POPULATE", 0)
 
 
 class _ShmModule(Protocol):
@@ -60,13 +62,20 @@ class Memory:
         self._unlink_pid = os.getpid() if owner and name is not None else None
 
     @classmethod
-    def anonymous(cls, size: int) -> Memory:
-        """Return ``size`` bytes of private anonymous memory, zero-filled."""
-        return cls(mmap.mmap(-1, size), None, owner=True)
+    def anonymous(cls, size: int, *, populate: bool) -> Memory:
+        """Return ``size`` bytes of private anonymous memory, zero-filled.
+
+        With ``populate`` the pages are committed now (MAP_POPULATE where the
+        platform has it), so no allocation later pays for a page fault.
+        """
+        flags = mmap.MAP_PRIVATE | (_POPULATE if populate else 0)
+        return cls(mmap.mmap(-1, size, flags=flags), None, owner=True)
 
     @classmethod
-    def create_shared(cls, name: str, size: int) -> Memory:
+    def create_shared(cls, name: str, size: int, *, populate: bool) -> Memory:
         """Return a new named segment of ``size`` zero bytes.
+
+        ``populate`` commits the pages now, as for :meth:`anonymous`.
 
         :raises FileExistsError: a segment of that name exists already.
         """
@@ -75,7 +84,8 @@ class Memory:
         fd = shm.shm_open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, mode=0o600)
         try:
             os.ftruncate(fd, size)
-            mapping = mmap.mmap(fd, size)
+            flags = mmap.MAP_SHARED | (_POPULATE if populate else 0)
+            mapping = mmap.mmap(fd, size, flags=flags)
         except BaseException:
             shm.shm_unlink(path)
             raise

@@ -14,7 +14,7 @@ class ClassStats:
     class_size: int
     """Bytes in each block of this class."""
     slabs: int
-    """Slabs currently assigned to this class."""
+    """Slabs holding this class's blocks (its empty spare is not counted)."""
     live_blocks: int
     """Blocks allocated and not yet freed."""
     free_blocks: int
@@ -51,6 +51,8 @@ class ArenaStats:
     slabs: int
     """Slabs in the arena."""
     free_slabs: int
-    """Slabs in the shared pool, assigned to no class."""
+    """Slabs holding no block: the shared pool plus the spares (each class
+    keeps at most one empty slab, which any class takes when the pool is
+    empty)."""
     classes: tuple[ClassStats, ...]
     """One entry per size class, smallest first."""

@@ -1,0 +1,1 @@
+"""quicx-pmad allocator micro-benchmarks; run ``python -m benchmarks.pmad``."""

@@ -1,0 +1,205 @@
+"""The measurements: alloc+free pairs at a given live count, and churn latency.
+
+Each function fills its own allocator, measures, and lets everything go
+before it returns, so one run never holds two large live sets at once.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from quicx_pmad import Arena
+
+__all__ = [
+    "ALLOCATORS",
+    "arena_for",
+    "churn_latency",
+    "plain_pairs",
+    "pmad_pairs",
+    "sizes",
+    "timer_overhead_ns",
+]
+
+PAIR_BATCH = 500
+
+
+def sizes(count: int, seed: int) -> list[int]:
+    """Return `count` sizes, log-uniform from 16 bytes to 1 KiB."""
+    rng = random.Random(seed)
+    return [int(2 ** rng.uniform(4, 10)) for _ in range(count)]
+
+
+def arena_for(live: int) -> Arena:
+    """Return an arena with room for `live` blocks of the size mix, and spare."""
+    return Arena(96 * 2**20 + live * 400)
+
+
+ALLOCATORS = ("pmad", "bytearray", "bytes")
+
+
+def _pmad_loop(arena: Arena) -> Callable[[list[int]], int]:
+    """Return a function that times alloc+free of each size on `arena` (ns)."""
+    clock = time.perf_counter_ns
+    alloc, free = arena.alloc, arena.free
+
+    def loop(batch: list[int]) -> int:
+        start = clock()
+        for n in batch:
+            free(alloc(n))
+        return clock() - start
+
+    return loop
+
+
+def _plain_loop(make: Callable[[int], object]) -> Callable[[list[int]], int]:
+    """Return a function that times make(n) and its drop for each size (ns)."""
+    clock = time.perf_counter_ns
+
+    def loop(batch: list[int]) -> int:
+        start = clock()
+        for n in batch:
+            make(n)
+        return clock() - start
+
+    return loop
+
+
+def pmad_pairs(lives: tuple[int, ...], pairs: int, seed: int) -> dict[int, float]:
+    """Return, per live count, the median ns of an alloc+free pair.
+
+    One arena per live count, filled with that many blocks of the size mix;
+    the timed batches alternate between the arenas, so machine noise falls
+    on every live count alike.
+    """
+    arenas = {live: arena_for(live) for live in lives}
+    held = {
+        live: [arena.alloc(n).handle for n in sizes(live, seed)]
+        for live, arena in arenas.items()
+    }
+    loops = {live: _pmad_loop(arena) for live, arena in arenas.items()}
+    mix = sizes(pairs, seed + 1)
+    per_pair: dict[int, list[float]] = {live: [] for live in lives}
+    for i in range(0, pairs, PAIR_BATCH):
+        for live, loop in loops.items():
+            per_pair[live].append(loop(mix[i : i + PAIR_BATCH]) / PAIR_BATCH)
+    held.clear()
+    for arena in arenas.values():
+        arena.close()
+    return {live: statistics.median(times[1:]) for live, times in per_pair.items()}
+
+
+def plain_pairs(
+    name: str, lives: tuple[int, ...], pairs: int, seed: int
+) -> dict[int, float]:
+    """Return, per live count, the median ns of ``bytearray(n)`` or ``bytes(n)``
+    made and dropped while that many objects of the size mix are alive."""
+    make = bytearray if name == "bytearray" else bytes
+    loop = _plain_loop(make)
+    mix = sizes(pairs, seed + 1)
+    result = {}
+    for live in lives:
+        held = [make(n) for n in sizes(live, seed)]
+        times = [
+            loop(mix[i : i + PAIR_BATCH]) / PAIR_BATCH
+            for i in range(0, pairs, PAIR_BATCH)
+        ]
+        result[live] = statistics.median(times[1:])
+        held.clear()
+    return result
+
+
+def timer_overhead_ns(samples: int = 100_000) -> float:
+    """Return the median ns between two back-to-back perf_counter_ns calls."""
+    clock = time.perf_counter_ns
+    gaps = []
+    for _ in range(samples):
+        start = clock()
+        gaps.append(clock() - start)
+    return statistics.median(gaps)
+
+
+def _percentiles(samples: list[int]) -> dict[str, float]:
+    """Return p50, p99, p99.9 and max of `samples`, in ns."""
+    ordered = sorted(samples)
+    last = len(ordered) - 1
+    return {
+        "p50": ordered[last // 2],
+        "p99": ordered[last * 99 // 100],
+        "p99.9": ordered[last * 999 // 1000],
+        "max": ordered[last],
+        "count": len(ordered),
+    }
+
+
+def _churn_pmad(
+    live: int, steps: list[int], rng: random.Random
+) -> tuple[list[int], list[int]]:
+    """Return (alloc ns, free ns) samples of churn on an arena."""
+    clock = time.perf_counter_ns
+    arena = arena_for(live)
+    alloc, free = arena.alloc, arena.free
+    held = [alloc(n).handle for n in sizes(live, rng.randrange(1 << 30))]
+    alloc_ns: list[int] = []
+    free_ns: list[int] = []
+    for n in steps:
+        if rng.random() < 0.5:
+            start = clock()
+            block = alloc(n)
+            alloc_ns.append(clock() - start)
+            held.append(block.handle)
+            continue
+        i = rng.randrange(len(held))
+        held[i], held[-1] = held[-1], held[i]
+        handle = held.pop()
+        start = clock()
+        free(handle)
+        free_ns.append(clock() - start)
+    arena.close()
+    return alloc_ns, free_ns
+
+
+def _churn_plain(
+    make: Callable[[int], object], live: int, steps: list[int], rng: random.Random
+) -> tuple[list[int], list[int]]:
+    """Return (alloc ns, free ns) samples of churn on bytearray or bytes.
+
+    Freeing is dropping the last reference.
+    """
+    clock = time.perf_counter_ns
+    held = [make(n) for n in sizes(live, rng.randrange(1 << 30))]
+    alloc_ns: list[int] = []
+    free_ns: list[int] = []
+    for n in steps:
+        if rng.random() < 0.5:
+            start = clock()
+            obj = make(n)
+            alloc_ns.append(clock() - start)
+            held.append(obj)
+            continue
+        i = rng.randrange(len(held))
+        held[i], held[-1] = held[-1], held[i]
+        obj = held.pop()
+        start = clock()
+        del obj
+        free_ns.append(clock() - start)
+    return alloc_ns, free_ns
+
+
+def churn_latency(name: str, live: int, ops: int, seed: int) -> dict[str, object]:
+    """Return alloc and free latency percentiles (ns) under random churn.
+
+    The allocator first holds `live` blocks; then each of `ops` steps is an
+    alloc of a random size or a free of a random live block, half and half,
+    each timed on its own (the timer's own cost is included).
+    """
+    rng = random.Random(seed)
+    steps = sizes(ops, seed + 2)
+    if name == "pmad":
+        alloc_ns, free_ns = _churn_pmad(live, steps, rng)
+    else:
+        make = bytearray if name == "bytearray" else bytes
+        alloc_ns, free_ns = _churn_plain(make, live, steps, rng)
+    return {"alloc": _percentiles(alloc_ns), "free": _percentiles(free_ns)}
