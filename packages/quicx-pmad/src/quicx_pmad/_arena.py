@@ -6,16 +6,17 @@ How it works, in the order the code meets it:
   look-up, takes the first slab on that class's *partial list* (slabs with a
   free block), and pops a block from that slab: from the slab's free list if
   it has one, else the next never-used block (a bump index, so a fresh slab
-  costs nothing to set up). A class with no partial slab takes a slab from
-  the shared pool; an empty pool means :class:`ArenaFull`.
+  costs nothing to set up). A class with no partial slab gets an empty one
+  from the slab table (``_slabs``, which also holds the policy); none left
+  means :class:`ArenaFull`.
 - ``free`` pushes the block on its slab's free list. The link is the first 4
   bytes of the freed block itself (next slot + 1, 0 ends the list), so free
   lists cost no Python objects. A slab that becomes empty goes back to the
-  pool at once, for any class to take.
+  slab table, for any class to take.
 - Each block position has a 16-bit generation in its slab's metadata, odd
   while the block is live. A handle carries the arena id, the generation and
-  the block position, so a stale, double-freed or foreign handle fails a
-  comparison instead of corrupting anything.
+  the block position (``_handles`` has the format), so a stale, double-freed
+  or foreign handle fails a comparison instead of corrupting anything.
 
 Every mutation happens under one lock, so an arena may be shared by threads.
 The hot paths are written out inline: in CPython a method call costs about
@@ -35,38 +36,23 @@ from ._errors import (
     ArenaClosed,
     ArenaFull,
     BlockSizeError,
-    DoubleFree,
-    ForeignHandle,
-    HandleError,
     NotOwner,
-    StaleHandle,
 )
+from ._handles import GEN, LOCATION, explain
 from ._layout import (
     DEFAULT_SLAB_SIZE,
     Geometry,
+    class_table,
     default_size_classes,
     plan,
     read_header,
     write_header,
 )
 from ._memory import Memory
-from ._stats import ArenaStats, ClassStats
+from ._slabs import Slabs
+from ._stats import ArenaStats, snapshot
 
 __all__ = ["Arena"]
-
-_LOCATION = 0xFFFFFFFF
-_GEN = 0xFFFF
-
-
-def _class_table(sizes: tuple[int, ...]) -> bytes:
-    """Return the class code for every size rounded up to 8, indexed by size/8."""
-    table = bytearray(sizes[-1] // 8 + 1)
-    code = 1
-    for eighth in range(1, len(table)):
-        while sizes[code] < eighth * 8:
-            code += 1
-        table[eighth] = code
-    return bytes(table)
 
 
 class Arena:
@@ -151,7 +137,7 @@ class Arena:
         self._tag = arena_id << 48
         self._owner_id = arena_id if owner else -1
         self._limit = g.sizes[-1] if owner else -1
-        self._class_of = _class_table(g.sizes)
+        self._class_of = class_table(g.sizes)
         self._sizes = g.sizes
         self._per_slab = g.per_slab
         self._slabs = g.slabs
@@ -163,21 +149,20 @@ class Arena:
         self._slabmap = self._slabmap.cast("H")
         self._gen_index = [g.slab_base(s) >> 1 for s in slabs]
         self._size_index = [(g.slab_base(s) + g.sizes_start) >> 2 for s in slabs]
-        # Owner-only state: the class of each slab mirrors the shared slab map
-        # (a list reads faster), then the slab lists and the counters.
-        self._slab_class = [0] * g.slabs
-        self._first = [0] * g.slabs
-        self._free_head = [-1] * g.slabs
-        self._bump = [0] * g.slabs
-        self._room = [0] * g.slabs
-        self._prev = [-1] * g.slabs
-        self._next = [-1] * g.slabs
-        self._partial = [-1] * len(g.sizes)
-        self._pool = list(reversed(slabs))
-        self._spares: dict[int, int] = {}  # spare slab -> its class
-        self._spare_of = [-1] * len(g.sizes)
+        # Owner-only state: the slab table, whose lists the hot paths use
+        # directly, and the bytes asked for by live blocks.
+        table = Slabs(g, self._slabmap)
+        self._table = table
+        self._slab_class = table.slab_class
+        self._first = table.first
+        self._free_head = table.free_head
+        self._bump = table.bump
+        self._room = table.room
+        self._partial = table.partial
+        self._unlink = table.unlink
+        self._push_partial = table.push_partial
+        self._give_back = table.give_back
         self._requested = 0
-        self._high_water = 0
 
     def alloc(self, n: int) -> Block:
         """Return a new block of ``n`` bytes (contents unspecified).
@@ -195,7 +180,9 @@ class Arena:
         try:
             slab = self._partial[code]
             if slab < 0:
-                slab = self._take_slab(code, n)
+                slab = self._table.take(code)
+                if slab < 0:
+                    raise self._full(n, size)
 
             # A block from the slab's free list, else its next unused block.
             slot = self._free_head[slab]
@@ -245,7 +232,7 @@ class Arena:
         """
         handle = block.handle if type(block) is Block else block
         try:
-            slab = (handle & _LOCATION) >> self._slot_bits
+            slab = (handle & LOCATION) >> self._slot_bits
             slot = handle & self._slot_mask
         except TypeError:
             raise self._handle_error(handle, freeing=True) from None
@@ -257,12 +244,12 @@ class Arena:
             code = self._slab_class[slab]
             index = self._gen_index[slab] + slot
             if slot >= self._per_slab[code] or self._gens[index] != (
-                handle >> 32 & _GEN
+                handle >> 32 & GEN
             ):
                 raise self._handle_error(handle, freeing=True)
 
             # Mark the block free (even generation) and link it in its slab.
-            self._gens[index] = (handle >> 32) + 1 & _GEN
+            self._gens[index] = (handle >> 32) + 1 & GEN
             link = (self._first[slab] + slot * self._sizes[code]) >> 2
             self._words[link] = self._free_head[slab] + 1
             self._free_head[slab] = slot
@@ -302,42 +289,10 @@ class Arena:
             raise NotOwner("only the process that created the arena has its stats")
         if self._closed:
             raise ArenaClosed("arena is closed")
-        g = self._geometry
         with self._lock:
-            slabs = [0] * len(g.sizes)
-            live = [0] * len(g.sizes)
-            for slab, code in enumerate(self._slab_class):
-                if code == 0 or slab in self._spares:
-                    slabs[0] += 1  # a spare is empty: free like the pool's
-                else:
-                    slabs[code] += 1
-                    live[code] += g.per_slab[code] - self._room[slab]
-            requested, high = self._requested, self._high_water
-        classes = tuple(
-            ClassStats(
-                class_size=g.sizes[code],
-                slabs=slabs[code],
-                live_blocks=live[code],
-                free_blocks=slabs[code] * g.per_slab[code] - live[code],
-            )
-            for code in range(1, len(g.sizes))
-        )
-        used = sum(c.live_blocks * c.class_size for c in classes)
-        free = slabs[0] * g.slab_size
-        free += sum(c.free_blocks * c.class_size for c in classes)
-        return ArenaStats(
-            capacity=g.capacity,
-            used=used,
-            free=free,
-            overhead=g.capacity - used - free,
-            requested=requested,
-            live_blocks=sum(live),
-            high_water=high,
-            fragmentation=1 - requested / used if used else 0.0,
-            slabs=g.slabs,
-            free_slabs=slabs[0],
-            classes=classes,
-        )
+            slabs, live = self._table.census()
+            requested, high = self._requested, self._table.high_water
+        return snapshot(self._geometry, slabs, live, requested, high)
 
     def close(self) -> None:
         """Release the memory; unlink the segment if this process created it.
@@ -429,80 +384,6 @@ class Arena:
         """True once :meth:`close` has run."""
         return self._closed
 
-    # --- slabs: the partial lists and the pool -------------------------------
-
-    # Returns a slab for class `code`, empty and at the head of the class's
-    # partial list: the class's spare if it has one, else one from the pool,
-    # else another class's spare. Raises ArenaFull with nothing changed when
-    # there is none. A fresh slab has no free list and a bump index of 0, so
-    # this is O(1) whatever the slab's block count.
-    def _take_slab(self, code: int, n: int) -> int:
-        slab = self._spare_of[code]
-        if slab >= 0:
-            self._spare_of[code] = -1
-            del self._spares[slab]
-            self._push_partial(code, slab)
-            return slab
-        if self._pool:
-            slab = self._pool.pop()
-        elif self._spares:
-            slab, other = self._spares.popitem()
-            self._spare_of[other] = -1
-        else:
-            raise self._full(n, self._sizes[code])
-        g = self._geometry
-        taken = (g.slabs - len(self._pool) - len(self._spares)) * g.slab_size
-        self._high_water = max(self._high_water, taken)
-        self._slab_class[slab] = code
-        self._slabmap[slab] = code
-        self._first[slab] = g.slab_base(slab) + g.block_start[code]
-        self._room[slab] = g.per_slab[code]
-        self._push_partial(code, slab)
-        return slab
-
-    # Returns nothing; puts `slab` at the head of class `code`'s partial list.
-    # Keeps: a slab assigned to a class is on that class's list iff it has
-    # room (a free or never-used block); a slab in the pool has room 0.
-    def _push_partial(self, code: int, slab: int) -> None:
-        head = self._partial[code]
-        self._prev[slab] = -1
-        self._next[slab] = head
-        if head >= 0:
-            self._prev[head] = slab
-        self._partial[code] = slab
-
-    # Returns nothing; unlinks `slab` from class `code`'s partial list,
-    # wherever it sits in it.
-    def _unlink(self, code: int, slab: int) -> None:
-        prev, after = self._prev[slab], self._next[slab]
-        if prev >= 0:
-            self._next[prev] = after
-        else:
-            self._partial[code] = after
-        if after >= 0:
-            self._prev[after] = prev
-        self._prev[slab] = self._next[slab] = -1
-
-    # Returns nothing; retires a slab whose last block was just freed (a slab
-    # of one block was full, hence on no list). It becomes its class's spare
-    # if the class has none, so a class whose use hovers at a slab boundary
-    # does not trade a slab with the pool on every call; otherwise it goes to
-    # the pool. Keeps: a class has at most one spare, and a spare is empty,
-    # fresh (bump 0) and on no list.
-    def _give_back(self, code: int, slab: int) -> None:
-        if self._per_slab[code] > 1:
-            self._unlink(code, slab)
-        self._free_head[slab] = -1
-        self._bump[slab] = 0
-        if self._spare_of[code] < 0:
-            self._spare_of[code] = slab
-            self._spares[slab] = code
-            return
-        self._slab_class[slab] = 0
-        self._slabmap[slab] = 0
-        self._room[slab] = 0
-        self._pool.append(slab)
-
     # --- handles and errors ----------------------------------------------------
 
     # Returns (slab, slot, class code) of the live block `handle` names, reading
@@ -513,20 +394,20 @@ class Arena:
             raise ArenaClosed("arena is closed")
         if type(handle) is not int or handle >> 48 != self._id:
             raise self._handle_error(handle, freeing=False)
-        slab = (handle & _LOCATION) >> self._slot_bits
+        slab = (handle & LOCATION) >> self._slot_bits
         slot = handle & self._slot_mask
         if slab >= self._slabs:
             raise self._handle_error(handle, freeing=False)
         code = self._slabmap[slab]
         index = self._gen_index[slab] + slot
-        if slot >= self._per_slab[code] or self._gens[index] != handle >> 32 & _GEN:
+        if slot >= self._per_slab[code] or self._gens[index] != handle >> 32 & GEN:
             raise self._handle_error(handle, freeing=False)
         return slab, slot, code
 
     # Returns the byte offset in the arena of the block `handle` names, taking
     # the handle as valid and its class size as `size`. Owner only.
     def _offset_of(self, handle: int, size: int) -> int:
-        slab = (handle & _LOCATION) >> self._slot_bits
+        slab = (handle & LOCATION) >> self._slot_bits
         return self._first[slab] + (handle & self._slot_mask) * size
 
     # Returns the exception that explains why `handle` was refused.
@@ -535,25 +416,13 @@ class Arena:
             return ArenaClosed("arena is closed")
         if freeing and not self._owner:
             return NotOwner("only the process that created the arena frees blocks")
-        if type(handle) is not int:
-            return TypeError(f"expected a Block or an int handle, got {handle!r}")
-        if handle < 0 or handle >> 48 != self._id:
-            return ForeignHandle(
-                f"handle {handle:#x} is not from arena {self._id:#06x}"
-                f" (its arena id would be {handle >> 48 & 0xFFFF:#06x})"
-            )
-        slab = (handle & _LOCATION) >> self._slot_bits
-        slot = handle & self._slot_mask
-        if slab >= self._slabs or slot >= self._geometry.gen_slots:
-            return ForeignHandle(f"handle {handle:#x} names no block of this arena")
-        wanted = handle >> 32 & _GEN
-        current = self._gens[self._gen_index[slab] + slot]
-        if not wanted & 1:
-            return ForeignHandle(f"handle {handle:#x} was never issued by an arena")
-        if current == wanted + 1 & _GEN:
-            kind: type[HandleError] = DoubleFree if freeing else StaleHandle
-            return kind(f"block {handle:#x} was already freed")
-        return StaleHandle(f"block {handle:#x} was freed and its memory reused")
+        return explain(
+            handle,
+            arena_id=self._id,
+            geometry=self._geometry,
+            generation=lambda slab, slot: self._gens[self._gen_index[slab] + slot],
+            freeing=freeing,
+        )
 
     # Returns when alloc(n) may go on, else raises the error that explains
     # why not. The hot path comes here only when n is outside 1..limit; the

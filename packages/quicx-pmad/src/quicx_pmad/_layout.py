@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_SLAB_SIZE",
     "MAGIC",
     "Geometry",
+    "class_table",
     "default_size_classes",
     "plan",
     "read_header",
@@ -172,6 +173,18 @@ def plan(capacity: int, size_classes: tuple[int, ...], slab_size: int) -> Geomet
         slabmap_offset=slabmap_offset,
         data_offset=_align(slabmap_offset + 2 * slabs, _PAGE),
     )
+
+
+def class_table(sizes: tuple[int, ...]) -> bytes:
+    """Return the class code of every size, indexed by the size rounded up to
+    a multiple of 8 and divided by 8; ``sizes`` is by class code."""
+    table = bytearray(sizes[-1] // 8 + 1)
+    code = 1
+    for eighth in range(1, len(table)):
+        while sizes[code] < eighth * 8:
+            code += 1
+        table[eighth] = code
+    return bytes(table)
 
 
 def write_header(memory: memoryview, geometry: Geometry, arena_id: int) -> None:

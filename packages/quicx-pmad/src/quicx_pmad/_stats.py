@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ArenaStats", "ClassStats"]
+from ._layout import Geometry
+
+__all__ = ["ArenaStats", "ClassStats", "snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +58,39 @@ class ArenaStats:
     empty)."""
     classes: tuple[ClassStats, ...]
     """One entry per size class, smallest first."""
+
+
+def snapshot(
+    geometry: Geometry, slabs: list[int], live: list[int], requested: int, high: int
+) -> ArenaStats:
+    """Return the stats of an arena from its census.
+
+    :param slabs: slabs per class code, code 0 counting the empty ones.
+    :param live: live blocks per class code.
+    """
+    g = geometry
+    classes = tuple(
+        ClassStats(
+            class_size=g.sizes[code],
+            slabs=slabs[code],
+            live_blocks=live[code],
+            free_blocks=slabs[code] * g.per_slab[code] - live[code],
+        )
+        for code in range(1, len(g.sizes))
+    )
+    used = sum(c.live_blocks * c.class_size for c in classes)
+    free = slabs[0] * g.slab_size
+    free += sum(c.free_blocks * c.class_size for c in classes)
+    return ArenaStats(
+        capacity=g.capacity,
+        used=used,
+        free=free,
+        overhead=g.capacity - used - free,
+        requested=requested,
+        live_blocks=sum(live),
+        high_water=high,
+        fragmentation=1 - requested / used if used else 0.0,
+        slabs=g.slabs,
+        free_slabs=slabs[0],
+        classes=classes,
+    )
