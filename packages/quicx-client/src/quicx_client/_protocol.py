@@ -111,7 +111,10 @@ class Connection:
         """
         self._check_open()
         if not data:
-            return [self._close(ConnectionLost(self.address, "closed by the daemon"))]
+            lost = ConnectionLost(
+                self.address, "closed by the daemon", unconfirmed=self.unconfirmed
+            )
+            return [self._close(lost)]
         try:
             messages = self._decoder.feed(data)
         except ProtocolError as exc:

@@ -1,0 +1,1 @@
+"""Tests of quicx-client over sockets, against scripted daemons and real ones."""

@@ -1,0 +1,32 @@
+"""Fixtures of the client tests: scripted daemons and a dead address."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from client.scripted import Script, ScriptedDaemon
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[[Script], ScriptedDaemon]]:
+    """Start scripted daemons for a test; all are closed when it ends."""
+    daemons: list[ScriptedDaemon] = []
+
+    def start(script: Script) -> ScriptedDaemon:
+        daemons.append(ScriptedDaemon(script))
+        return daemons[-1]
+
+    yield start
+    for daemon in daemons:
+        daemon.close()
+
+
+@pytest.fixture
+def closed_address() -> str:
+    """A loopback address where nothing listens."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        host, port = sock.getsockname()[:2]
+    return f"{host}:{port}"
