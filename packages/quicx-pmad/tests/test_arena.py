@@ -188,6 +188,20 @@ def test_made_up_handles_are_refused(handle: int) -> None:
         assert arena.stats().live_blocks == 1
 
 
+def test_a_forged_handle_to_a_free_block_is_refused() -> None:
+    with small_arena() as arena:
+        block = arena.alloc(10)
+        arena.free(block)
+        # The same position with the freed (even) generation it now has.
+        forged = block.handle + (1 << 32)
+        with pytest.raises(ForeignHandle):
+            arena.free(forged)
+        with pytest.raises(ForeignHandle):
+            arena.view(forged, 1)
+        assert arena.alloc(10).handle == block.handle + (2 << 32)
+        assert arena.stats().live_blocks == 1
+
+
 def test_non_int_handles_raise_type_error() -> None:
     with small_arena() as arena, pytest.raises(TypeError):
         arena.free("7")  # type: ignore[arg-type]

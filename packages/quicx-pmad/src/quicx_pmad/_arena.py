@@ -135,7 +135,7 @@ class Arena:
         self._closed = False
         self._lock = threading.Lock()
         self._tag = arena_id << 48
-        self._owner_id = arena_id if owner else -1
+        self._id_gen = arena_id << 16
         self._limit = g.sizes[-1] if owner else -1
         self._class_of = class_table(g.sizes)
         self._sizes = g.sizes
@@ -153,7 +153,7 @@ class Arena:
         # directly, and the bytes asked for by live blocks.
         table = Slabs(g, self._slabmap)
         self._table = table
-        self._slab_class = table.slab_class
+        self._slab_class = table.slab_class if owner else []
         self._first = table.first
         self._free_head = table.free_head
         self._bump = table.bump
@@ -239,17 +239,22 @@ class Arena:
         lock = self._lock
         lock.acquire()
         try:
-            if handle >> 48 != self._owner_id or slab >= self._slabs:
+            # The block must be live (odd generation) and carry the handle's
+            # arena id and generation. Closed and attached arenas have no slab
+            # list, so every handle fails the first look-up there.
+            try:
+                code = self._slab_class[slab]
+            except IndexError:
+                raise self._handle_error(handle, freeing=True) from None
+            if slot >= self._per_slab[code]:
                 raise self._handle_error(handle, freeing=True)
-            code = self._slab_class[slab]
             index = self._gen_index[slab] + slot
-            if slot >= self._per_slab[code] or self._gens[index] != (
-                handle >> 32 & GEN
-            ):
+            gen = self._gens[index]
+            if handle >> 32 != self._id_gen | gen or not gen & 1:
                 raise self._handle_error(handle, freeing=True)
 
             # Mark the block free (even generation) and link it in its slab.
-            self._gens[index] = (handle >> 32) + 1 & GEN
+            self._gens[index] = gen + 1 & GEN
             link = (self._first[slab] + slot * self._sizes[code]) >> 2
             self._words[link] = self._free_head[slab] + 1
             self._free_head[slab] = slot
@@ -305,7 +310,7 @@ class Arena:
             if self._closed:
                 return
             self._closed = True
-            self._owner_id = -1
+            self._slab_class = []
             self._limit = -1
             for cast in (self._gens, self._words, self._slabmap):
                 cast.release()
@@ -399,8 +404,10 @@ class Arena:
         if slab >= self._slabs:
             raise self._handle_error(handle, freeing=False)
         code = self._slabmap[slab]
-        index = self._gen_index[slab] + slot
-        if slot >= self._per_slab[code] or self._gens[index] != handle >> 32 & GEN:
+        if slot >= self._per_slab[code]:
+            raise self._handle_error(handle, freeing=False)
+        gen = self._gens[self._gen_index[slab] + slot]
+        if handle >> 32 & GEN != gen or not gen & 1:
             raise self._handle_error(handle, freeing=False)
         return slab, slot, code
 
