@@ -74,6 +74,7 @@ class Connection:
         "reason",
         "role",
         "scope",
+        "sending",
         "stream",
         "wakeup",
     )
@@ -89,6 +90,7 @@ class Connection:
         self.out = bytearray()
         self.wakeup = anyio.Event()
         self.closing = False  # flush what is queued, then close
+        self.sending = False  # the writer is waiting for a write to finish
         self.reason = "connection closed"  # why a worker's leases are lost
         self.last_heard = 0.0
         self.beats = 0  # HEARTBEATs sent since the peer was last heard

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -130,6 +131,7 @@ class Server:
             next(self._ids), stream, _peer(stream), self.config.max_frame_body
         )
         conn.last_heard = self._clock()
+        _set_nodelay(stream)
         self._connections[conn.id] = conn
         logger.debug("connection %d from %s opened", conn.id, conn.peer)
         try:
@@ -172,10 +174,12 @@ class Server:
                     # Swap buffers so handlers append to a fresh one while
                     # this one is sent; anyio's streams take any bytes-like.
                     data, conn.out = conn.out, bytearray()
+                    conn.sending = True
                     with anyio.move_on_after(
                         CLOSE_FLUSH_TIMEOUT if conn.closing else math.inf
                     ):
                         await conn.stream.send(cast(bytes, data))
+                    conn.sending = False
                 if conn.closing:
                     return
         except _GONE:
@@ -281,10 +285,15 @@ class Server:
             self._wake(conn)
 
     def _wake(self, conn: Connection) -> None:
-        """Let the writer send; drop the peer if it lets too much pile up."""
+        """Let the writer send; drop the peer if it lets too much pile up.
+
+        Only what gathers while an earlier write is still under way counts:
+        a burst of TASKs is bounded by the worker's credit, not by this.
+        """
         if not conn.out:
             return
-        if len(conn.out) > self.config.max_send_buffer and not conn.closing:
+        limit = self.config.max_send_buffer
+        if conn.sending and len(conn.out) > limit and not conn.closing:
             logger.warning(
                 "dropping %s: it reads too slowly (%d bytes waiting to be sent)",
                 conn.peer,
@@ -371,6 +380,12 @@ def _write_error(
             message=text[:MAX_ERROR_TEXT],
         )
     )
+
+
+def _set_nodelay(stream: SocketStream) -> None:
+    """Send each write at once; anyio does this too, but the daemon relies on it."""
+    sock = stream.extra(SocketAttribute.raw_socket)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _peer(stream: SocketStream) -> str:
