@@ -92,8 +92,11 @@ def bench(session: nox.Session) -> None:
     if missing:
         session.run("apt-get", "update", "-q", external=True)
         session.run("apt-get", "install", "-y", "-q", *missing, external=True)
+    # The daemon with uvloop, as it would be deployed for speed; the echo
+    # limit then runs on uvloop too.
     session.install(
         *ALL_PACKAGES,
+        f"{DAEMON}[uvloop]",
         "greenstalk>=2.1,<3",
         "rq>=3.0,<4",
         "arq>=0.28,<0.29",

@@ -1,5 +1,7 @@
 """The limit: a minimal anyio server trading frames of Quicx's sizes.
 
+It runs on asyncio with uvloop when uvloop is installed, as the daemon does.
+
 Per task, a client sends SUBMIT and gets OK, then sends DONE and gets TASK
 carrying the payload it submitted: the four frames of one Quicx task, in
 the same directions and of the same sizes, with no queue behind them. The
@@ -10,6 +12,7 @@ four, is the least a Python daemon on this machine can spend per task.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import multiprocessing
 import socket
 import time
@@ -36,13 +39,15 @@ from ._quicx_frames import (
 from ._roles import START_TIMEOUT_S
 from ._servers import HOST, Address, ServerProcess
 
-__all__ = ["FRAMES_PER_TASK", "EchoResult", "run_echo"]
+__all__ = ["EVENT_LOOP", "FRAMES_PER_TASK", "EchoResult", "run_echo"]
 
 FRAMES_PER_TASK = 4
 _CONTEXT = multiprocessing.get_context("fork")
 _QUEUE = b"bench"
 _RECV_SIZE = 256 * 1024
 _JOIN_S = 5.0
+# The same event loop the daemon picks: uvloop when it is installed.
+EVENT_LOOP = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,8 @@ def _result(
 
 
 def _server_main(port_out: Connection) -> None:
-    anyio.run(_serve, port_out)
+    options = {"use_uvloop": EVENT_LOOP == "uvloop"}
+    anyio.run(_serve, port_out, backend="asyncio", backend_options=options)
 
 
 async def _serve(port_out: Connection) -> None:

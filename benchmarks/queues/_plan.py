@@ -21,9 +21,9 @@ KIB = 1024
 PIPELINE_WINDOW = 64
 # Echo-limit client processes, each both submitting and finishing tasks.
 ECHO_CLIENTS = 2
-# The most payload bytes one run may leave queued, so the 64 KiB case
-# stays within every server's memory (and Quicx's arena) under a backlog.
-_MAX_BACKLOG_BYTES = 192 * 1024 * KIB
+# The most payload bytes one run may submit, so a 64 KiB backlog stays well
+# within Quicx's 256 MiB arena (and every other server's memory).
+_MAX_BACKLOG_BYTES = 128 * 1024 * KIB
 _MIN_TASKS = 100
 
 

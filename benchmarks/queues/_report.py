@@ -32,7 +32,8 @@ def markdown(results: SessionResults) -> str:
         parts += ["", "Soak (server RSS sampled every second):", ""]
         parts.append(_soak_table(results.soak))
     if results.echo:
-        parts += ["", "The echo limit (anyio, frames of Quicx's sizes):", ""]
+        loop = results.machine.get("event_loop")
+        parts += ["", f"The echo limit (anyio on {loop}, Quicx's frames):", ""]
         parts.append(_echo_table(echo_rows(results.echo)))
     parts += ["", "Goals:", ""]
     parts += [f"- {goal.describe()}" for goal in evaluate_goals(results)]

@@ -38,8 +38,10 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 # beanstalkd refuses jobs above 65,535 bytes unless told otherwise, and a
 # 64 KiB payload is one of the cases.
 _BEANSTALKD_MAX_JOB = 1 << 20
-# Enough arena for the largest backlog the 64 KiB case builds.
-QUICX_MEMORY = "1024MiB"
+# Enough arena for the largest backlog a run may build (see _plan.py). The
+# daemon maps its whole arena resident at start, so this size is also the
+# bulk of its RSS.
+QUICX_MEMORY = "256MiB"
 
 
 class ServerUnavailable(RuntimeError):

@@ -19,7 +19,7 @@ from importlib import metadata
 from typing import Any
 
 from ._driver import RunFailed, RunResult, run_once
-from ._echo import EchoResult, run_echo
+from ._echo import EVENT_LOOP, EchoResult, run_echo
 from ._plan import ECHO_CLIENTS, LOAD_CASE, PIPELINE_WINDOW, Case, Settings, tasks_for
 from ._runner import Runner
 from ._servers import ServerUnavailable
@@ -189,7 +189,7 @@ def _soak(settings: Settings, runners: _Runners, results: SessionResults) -> Non
 
 def _machine() -> dict[str, Any]:
     versions: dict[str, str | None] = {}
-    for package in (*_PACKAGES, "quicx-client", "quicx-daemon"):
+    for package in (*_PACKAGES, "uvloop", "quicx-client", "quicx-daemon"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -199,6 +199,7 @@ def _machine() -> dict[str, Any]:
         "loadavg_before": os.getloadavg(),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "event_loop": EVENT_LOOP,
         "beanstalkd": _version_line(["beanstalkd", "-v"]),
         "redis-server": _version_line(["redis-server", "--version"]),
         "packages": versions,
