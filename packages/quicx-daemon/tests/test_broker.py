@@ -52,7 +52,7 @@ def test_submit_refuses_bad_fields(queue: str, size: int, code: ErrorCode) -> No
     h = BrokerHarness(max_payload=1024)
     error = refused(h.submit, queue, b"x" * size)
     assert (error.code, error.retry_after_ms, error.task_id) == (code, 0, 0)
-    assert h.broker.total_submitted == 0
+    assert h.broker.counters.submitted == 0
     assert h.events == []
 
 
@@ -243,9 +243,9 @@ def test_a_lease_lost_to_time_to_run_requeues_at_once_in_its_place() -> None:
     later = h.submit()  # same priority, submitted after
     h.ready(2, 0)
     h.advance(0.999)
-    assert h.broker.total_lost_leases == 0
+    assert h.broker.counters.lost_leases == 0
     h.advance(0.001)
-    assert h.broker.total_lost_leases == 1
+    assert h.broker.counters.lost_leases == 1
     # Worker 1's credit came back: it gets the task again, ahead of `later`.
     assert h.received(1) == [Delivery(held, 2, 1000, "q", b"x")]
     h.ready(2, 1)
@@ -260,9 +260,9 @@ def test_touch_restarts_the_lease() -> None:
     h.advance(0.8)
     h.touch(1, task_id)
     h.advance(0.9)
-    assert h.broker.total_lost_leases == 0
+    assert h.broker.counters.lost_leases == 0
     h.advance(0.1)
-    assert h.broker.total_lost_leases == 1
+    assert h.broker.counters.lost_leases == 1
 
 
 def test_messages_about_a_lost_lease_get_lease_expired() -> None:
@@ -279,7 +279,7 @@ def test_messages_about_a_lost_lease_get_lease_expired() -> None:
     error = refused(h.failed, 1, task_id, retry=False)
     assert error.code == ErrorCode.LEASE_EXPIRED
     h.done(2, task_id)  # the new holder is not disturbed
-    assert h.broker.total_completed == 1
+    assert h.broker.counters.completed == 1
 
 
 def test_messages_about_a_task_not_held_get_unknown_task_and_change_nothing() -> None:
@@ -296,7 +296,7 @@ def test_messages_about_a_task_not_held_get_unknown_task_and_change_nothing() ->
     h.done(1, task_id)
     error = refused(h.done, 1, task_id)  # a second DONE is harmless
     assert error.code == ErrorCode.UNKNOWN_TASK
-    assert h.broker.total_completed == 1
+    assert h.broker.counters.completed == 1
 
 
 def test_a_disconnected_worker_loses_its_leases_in_dispatch_order() -> None:
@@ -307,7 +307,7 @@ def test_a_disconnected_worker_loses_its_leases_in_dispatch_order() -> None:
     assert h.task_ids(1) == [high, low]
     h.ready(2, 0)
     h.disconnect(1)
-    assert h.broker.total_lost_leases == 2
+    assert h.broker.counters.lost_leases == 2
     assert [e.task_id for e in h.events if isinstance(e, Requeued)] == [high, low]
     h.ready(2, 2)
     assert h.received(2) == [
@@ -335,8 +335,8 @@ def test_the_second_lost_lease_waits_a_backoff_and_the_last_dead_letters() -> No
     dead = [e for e in h.events if isinstance(e, DeadLettered)]
     assert len(dead) == 1
     assert "lease lost" in dead[0].reason
-    assert h.broker.total_dead == 1
-    assert h.broker.total_retried == 2
+    assert h.broker.counters.dead == 1
+    assert h.broker.counters.retried == 2
     assert h.broker.stats().queues[0].dead == 1
 
 
@@ -363,7 +363,7 @@ def test_failed_with_retry_backs_off_exponentially_until_the_attempt_limit() -> 
     assert h.events[-1] == DeadLettered(
         at=h.clock.now, task_id=task_id, reason="still broken"
     )
-    assert (h.broker.total_failed, h.broker.total_retried) == (3, 2)
+    assert (h.broker.counters.failed, h.broker.counters.retried) == (3, 2)
 
 
 def test_backoff_is_capped() -> None:
@@ -399,8 +399,8 @@ def test_dead_letters_are_bounded_and_the_oldest_is_evicted() -> None:
     ids = [h.submit(payload=b"p" * 100) for _ in range(3)]
     for task_id in ids:
         h.failed(1, task_id, retry=False)
-    assert h.broker.total_dead == 3
-    assert h.broker.total_evicted == 1
+    assert h.broker.counters.dead == 3
+    assert h.broker.counters.evicted == 1
     assert h.events[-1].task_id == ids[0]
     assert h.broker.stats().queues[0].dead == 2
     assert h.arena.stats().requested == 200

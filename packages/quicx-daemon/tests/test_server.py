@@ -326,7 +326,7 @@ async def test_a_worker_that_does_not_read_is_dropped_and_its_tasks_go_on() -> N
                 oks = await producer.receive(200, timeout=10)
             assert all(isinstance(ok, Ok) for ok in oks)
             with anyio.fail_after(10):
-                while server.broker.total_lost_leases == 0:
+                while server.broker.counters.lost_leases == 0:
                     await anyio.sleep(0.01)
         async with connect(host, port) as worker:
             await worker.send(Ready(credit=1000, queues=("q",)))

@@ -38,13 +38,14 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from quicx_pmad import Arena, ArenaFull, Block
-from quicx_proto import ErrorCode, QueueStats, SizeClassStats, StatsReply
+from quicx_proto import ErrorCode, StatsReply
 
 from . import _events as ev
 from ._config import TASK_ID_NODE_BITS, BrokerConfig
 from ._decisions import Outgoing, Refused, SendTask, SendWait
+from ._line import best_queue, enter_line, join_line, leave_line
 from ._records import QueueRecord, TaskRecord, TaskState, WorkerRecord
-from ._stats import LatencyWindow
+from ._stats import Counters, LatencyWindow, stats_reply
 from ._timers import TaskTimers
 
 __all__ = ["Backlog", "Broker"]
@@ -98,13 +99,7 @@ class Broker:
         self._run_times = LatencyWindow(config.stats_window)
         self._line = itertools.count(1)
         self._draining = False
-        self.total_submitted = 0
-        self.total_completed = 0
-        self.total_failed = 0
-        self.total_retried = 0
-        self.total_dead = 0
-        self.total_lost_leases = 0
-        self.total_evicted = 0
+        self.counters = Counters()
 
     # -- what the server reads --------------------------------------------
 
@@ -170,7 +165,7 @@ class Broker:
             block=block,
             size=len(payload),
         )
-        self.total_submitted += 1
+        self.counters.submitted += 1
         now = self._clock()
         ready_at = now + delay_ms / 1000
         if self._emit is not None:
@@ -228,7 +223,7 @@ class Broker:
             worker.idle = worker.free > 0
             if worker.idle:
                 for record in worker.queues:
-                    _enter_line(record, worker)
+                    enter_line(record, worker)
         self._feed(worker, self._clock())
 
     def touch(self, conn: int, task_id: int) -> None:
@@ -258,7 +253,7 @@ class Broker:
         self._run_times.add(now - task.dispatched_at)
         self._release(task)
         self._free(task)
-        self.total_completed += 1
+        self.counters.completed += 1
         if self._emit is not None:
             self._emit(
                 ev.Done(at=now, task_id=task_id, worker=conn, result_size=result_size)
@@ -276,7 +271,7 @@ class Broker:
         now = self._clock()
         self._run_times.add(now - task.dispatched_at)
         self._release(task)
-        self.total_failed += 1
+        self.counters.failed += 1
         if self._emit is not None:
             self._emit(
                 ev.Failed(
@@ -295,7 +290,7 @@ class Broker:
         if worker is None:
             return
         if worker.idle:
-            self._leave_line(worker)
+            leave_line(worker)
         for record in worker.queues:
             record.subscribers -= 1
             self._forget_if_unused(record)
@@ -324,39 +319,16 @@ class Broker:
         self, *, producers: int = 0, workers: int = 0, monitors: int = 0
     ) -> StatsReply:
         """A snapshot for STATS_REPLY; role counts come from the server."""
-        now = self._clock()
-        arena = self._arena.stats()
-        queues = [self._queues[name] for name in sorted(self._queues)]
-        return StatsReply(
+        return stats_reply(
             node_id=self.config.node_id,
-            uptime_ms=round((now - self._started) * 1000),
-            total_submitted=self.total_submitted,
-            total_completed=self.total_completed,
-            total_failed=self.total_failed,
-            total_retried=self.total_retried,
-            total_dead=self.total_dead,
-            total_lost_leases=self.total_lost_leases,
-            current_producers=producers,
-            current_workers=workers,
-            current_monitors=monitors,
-            wait_time=self._wait_times.percentiles(),
-            run_time=self._run_times.percentiles(),
-            arena_capacity=arena.capacity,
-            arena_used=arena.used,
-            journal_bytes=0,
-            journal_live_ppm=0,
-            size_classes=tuple(
-                SizeClassStats(
-                    class_size=c.class_size,
-                    slabs=c.slabs,
-                    live_blocks=c.live_blocks,
-                    free_blocks=c.free_blocks,
-                )
-                for c in arena.classes[:0xFF]
-            ),
-            # The count field is 16 bits wide; queues past the 65535th by
-            # name are left out of the reply.
-            queues=tuple(_queue_stats(q, now) for q in queues[:0xFFFF]),
+            now=self._clock(),
+            started=self._started,
+            counters=self.counters,
+            roles=(producers, workers, monitors),
+            wait_time=self._wait_times,
+            run_time=self._run_times,
+            arena=self._arena.stats(),
+            queues=[self._queues[name] for name in sorted(self._queues)],
         )
 
     # -- submit helpers ---------------------------------------------------------
@@ -477,7 +449,7 @@ class Broker:
         worker.lost[task.id] = None
         if len(worker.lost) > LOST_IDS_KEPT:
             worker.lost.popitem(last=False)
-        self.total_lost_leases += 1
+        self.counters.lost_leases += 1
         task.lost_leases += 1
         if task.attempts >= task.max_attempts:
             self._bury(
@@ -491,7 +463,7 @@ class Broker:
         self._requeue(task, now, delay, f"lease lost: {reason}")
 
     def _requeue(self, task: TaskRecord, now: float, delay: float, why: str) -> None:
-        self.total_retried += 1
+        self.counters.retried += 1
         if self._emit is not None:
             self._emit(
                 ev.Requeued(
@@ -511,7 +483,7 @@ class Broker:
         task.state = TaskState.DEAD
         task.reason = reason
         task.queue.dead += 1
-        self.total_dead += 1
+        self.counters.dead += 1
         self._dead[task.id] = task
         if self._emit is not None:
             self._emit(ev.DeadLettered(at=now, task_id=task.id, reason=reason))
@@ -519,7 +491,7 @@ class Broker:
             _, old = self._dead.popitem(last=False)
             old.queue.dead -= 1
             self._free(old)
-            self.total_evicted += 1
+            self.counters.evicted += 1
             if self._emit is not None:
                 self._emit(ev.Evicted(at=now, task_id=old.id))
             self._forget_if_unused(old.queue)
@@ -559,74 +531,23 @@ class Broker:
             task_id=task_id,
         )
 
-    def _best_queue(self, worker: WorkerRecord) -> QueueRecord | None:
-        """The worker's queue whose head task runs first, if any has one."""
-        best: QueueRecord | None = None
-        for record in worker.queues:
-            # Heads compare by (priority, seq); seq is unique across queues.
-            if record.ready and (best is None or record.ready[0] < best.ready[0]):
-                best = record
-        return best
-
     def _feed(self, worker: WorkerRecord, now: float) -> None:
         """Fill the worker's free credit; then keep it in line or send WAIT."""
         while worker.free > 0:
-            record = self._best_queue(worker)
+            record = best_queue(worker)
             if record is None:
                 break
             if worker.idle:
-                self._leave_line(worker)
+                leave_line(worker)
             self._dispatch(worker, record, now)
         if worker.free <= 0:
             return
         if not worker.idle:
-            self._join_line(worker)
+            join_line(worker, next(self._line))
         if not worker.held and not worker.wait_sent:
             worker.wait_sent = True
             self._outgoing.append(SendWait(worker.conn))
 
-    def _join_line(self, worker: WorkerRecord) -> None:
-        """Put the worker at the back of the line of idle workers."""
-        worker.idle = True
-        worker.line = next(self._line)
-        for record in worker.queues:
-            record.idle[worker.conn] = worker
-
-    def _leave_line(self, worker: WorkerRecord) -> None:
-        worker.idle = False
-        for record in worker.queues:
-            del record.idle[worker.conn]
-
-
-def _enter_line(record: QueueRecord, worker: WorkerRecord) -> None:
-    """List an idle worker in a queue's line at its place in the whole line."""
-    idle = record.idle
-    if not idle or next(reversed(idle.values())).line < worker.line:
-        idle[worker.conn] = worker
-        return
-    # Rare: a READY added this queue for a worker already in line.
-    ordered = sorted([*idle.values(), worker], key=_line_place)
-    idle.clear()
-    for each in ordered:
-        idle[each.conn] = each
-
-
-def _line_place(worker: WorkerRecord) -> int:
-    return worker.line
-
 
 def _dispatch_order(task: TaskRecord) -> tuple[int, int]:
     return task.priority, task.seq
-
-
-def _queue_stats(record: QueueRecord, now: float) -> QueueStats:
-    oldest = next(iter(record.ready_order.values()), None)
-    age = 0 if oldest is None else round((now - oldest.ready_since) * 1000)
-    return QueueStats(
-        name=record.name,
-        depth=len(record.ready),
-        delayed=record.delayed,
-        in_flight=record.in_flight,
-        dead=record.dead,
-        oldest_age_ms=max(0, age),
-    )
