@@ -82,19 +82,21 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the median and spread over runs of every figure."""
+    small, large = (str(live) for live in LIVE_COUNTS)
     summary: dict[str, Any] = {"pair_ns": {}, "churn_ns": {}, "pair_ratio": {}}
     for name in ALLOCATORS:
+        pairs = [r["pair_ns"][name] for r in runs]
         summary["pair_ns"][name] = {
-            str(live): _spread([r["pair_ns"][name][str(live)] for r in runs])
-            for live in LIVE_COUNTS
+            live: {
+                clock: _spread([p[live][clock] for p in pairs])
+                for clock in ("wall", "cpu")
+            }
+            for live in (small, large)
         }
-        summary["pair_ratio"][name] = _spread(
-            [
-                r["pair_ns"][name][str(LIVE_COUNTS[1])]
-                / r["pair_ns"][name][str(LIVE_COUNTS[0])]
-                for r in runs
-            ]
-        )
+        summary["pair_ratio"][name] = {
+            clock: _spread([p[large][clock] / p[small][clock] for p in pairs])
+            for clock in ("wall", "cpu")
+        }
         summary["churn_ns"][name] = {
             op: {
                 p: _spread([r["churn_ns"][name][op][p] for r in runs])
@@ -106,17 +108,27 @@ def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _goals(summary: dict[str, Any]) -> dict[str, Any]:
-    """Return the issue's three goals, each with its figure and verdict."""
+    """Return the issue's three goals, each with its figure and verdict.
+
+    The pair goals are judged on wall time, as the issue states them; the
+    CPU-time figures beside them show the cost without the machine's noise.
+    """
     pair = summary["pair_ns"]["pmad"]
-    ratio = summary["pair_ratio"]["pmad"]["median"]
+    ratio = summary["pair_ratio"]["pmad"]["wall"]["median"]
     churn = summary["churn_ns"]["pmad"]
     tails = {
         op: churn[op]["p99.9"]["median"] / churn[op]["p50"]["median"]
         for op in ("alloc", "free")
     }
-    worst = max(pair[str(live)]["median"] for live in LIVE_COUNTS)
+    worst = max(pair[str(live)]["wall"]["median"] for live in LIVE_COUNTS)
+    worst_cpu = max(pair[str(live)]["cpu"]["median"] for live in LIVE_COUNTS)
     return {
-        "pair_median_ns": {"value": worst, "limit": 1500, "met": worst <= 1500},
+        "pair_median_ns": {
+            "value": worst,
+            "cpu_value": worst_cpu,
+            "limit": 1500,
+            "met": worst <= 1500,
+        },
         "ratio_1M_to_1k": {"value": ratio, "limit": 1.2, "met": ratio <= 1.2},
         "p999_over_p50": {
             "value": tails,
@@ -134,17 +146,21 @@ def _table(summary: dict[str, Any], goals: dict[str, Any], meta: dict[str, Any])
     """Return the printed report as Markdown tables."""
     runs = meta["runs"]
     lines = [
-        f"alloc+free pair, ns per pair: median of {runs} runs (min..max)",
+        f"alloc+free pair, ns per pair: median of {runs} runs (min..max);"
+        " wall clock, and CPU time of the benchmark thread",
         "",
-        "| allocator | 1,000 live | 1,000,000 live | ratio |",
-        "|---|---|---|---|",
+        "| allocator | 1,000 live | 1,000,000 live | ratio"
+        " | 1,000 live, CPU | 1,000,000 live, CPU |",
+        "|---|---|---|---|---|---|",
     ]
     for name in ALLOCATORS:
         pair = summary["pair_ns"][name]
-        ratio = summary["pair_ratio"][name]
+        ratio = summary["pair_ratio"][name]["wall"]
         lines.append(
-            f"| {name} | {_cell(pair['1000'])} | {_cell(pair['1000000'])} "
-            f"| {ratio['median']:.2f} ({ratio['min']:.2f}..{ratio['max']:.2f}) |"
+            f"| {name} | {_cell(pair['1000']['wall'])}"
+            f" | {_cell(pair['1000000']['wall'])}"
+            f" | {ratio['median']:.2f} ({ratio['min']:.2f}..{ratio['max']:.2f})"
+            f" | {_cell(pair['1000']['cpu'])} | {_cell(pair['1000000']['cpu'])} |"
         )
     lines += [
         "",
@@ -167,8 +183,9 @@ def _table(summary: dict[str, Any], goals: dict[str, Any], meta: dict[str, Any])
         " included in the churn figures",
         "",
         "goals (pmad):",
-        f"- median pair <= 1500 ns: {goals['pair_median_ns']['value']:.0f} ns "
-        f"-> {'met' if goals['pair_median_ns']['met'] else 'NOT met'}",
+        f"- median pair <= 1500 ns: {goals['pair_median_ns']['value']:.0f} ns wall"
+        f" ({goals['pair_median_ns']['cpu_value']:.0f} ns CPU)"
+        f" -> {'met' if goals['pair_median_ns']['met'] else 'NOT met'}",
         f"- 1,000,000-live median within 1.2x of 1,000-live: "
         f"{goals['ratio_1M_to_1k']['value']:.2f}x "
         f"-> {'met' if goals['ratio_1M_to_1k']['met'] else 'NOT met'}",

@@ -40,35 +40,51 @@ def arena_for(live: int) -> Arena:
 ALLOCATORS = ("pmad", "bytearray", "bytes")
 
 
-def _pmad_loop(arena: Arena) -> Callable[[list[int]], int]:
-    """Return a function that times alloc+free of each size on `arena` (ns)."""
-    clock = time.perf_counter_ns
+Loop = Callable[[list[int]], tuple[int, int]]
+
+
+def _pmad_loop(arena: Arena) -> Loop:
+    """Return a function that does alloc+free of each size on `arena` and
+    returns the (wall, CPU) nanoseconds it took."""
+    clock, cpu = time.perf_counter_ns, time.thread_time_ns
     alloc, free = arena.alloc, arena.free
 
-    def loop(batch: list[int]) -> int:
-        start = clock()
+    def loop(batch: list[int]) -> tuple[int, int]:
+        start, start_cpu = clock(), cpu()
         for n in batch:
             free(alloc(n))
-        return clock() - start
+        return clock() - start, cpu() - start_cpu
 
     return loop
 
 
-def _plain_loop(make: Callable[[int], object]) -> Callable[[list[int]], int]:
-    """Return a function that times make(n) and its drop for each size (ns)."""
-    clock = time.perf_counter_ns
+def _plain_loop(make: Callable[[int], object]) -> Loop:
+    """Return a function that makes and drops make(n) for each size and
+    returns the (wall, CPU) nanoseconds it took."""
+    clock, cpu = time.perf_counter_ns, time.thread_time_ns
 
-    def loop(batch: list[int]) -> int:
-        start = clock()
+    def loop(batch: list[int]) -> tuple[int, int]:
+        start, start_cpu = clock(), cpu()
         for n in batch:
             make(n)
-        return clock() - start
+        return clock() - start, cpu() - start_cpu
 
     return loop
 
 
-def pmad_pairs(lives: tuple[int, ...], pairs: int, seed: int) -> dict[int, float]:
-    """Return, per live count, the median ns of an alloc+free pair.
+def _medians(times: list[tuple[int, int]]) -> dict[str, float]:
+    """Return the median wall and CPU ns per pair of batch timings, skipping
+    the first batch (warm-up)."""
+    return {
+        "wall": statistics.median(t[0] for t in times[1:]) / PAIR_BATCH,
+        "cpu": statistics.median(t[1] for t in times[1:]) / PAIR_BATCH,
+    }
+
+
+def pmad_pairs(
+    lives: tuple[int, ...], pairs: int, seed: int
+) -> dict[int, dict[str, float]]:
+    """Return, per live count, the median wall and CPU ns of an alloc+free pair.
 
     One arena per live count, filled with that many blocks of the size mix;
     the timed batches alternate between the arenas, so machine noise falls
@@ -81,32 +97,30 @@ def pmad_pairs(lives: tuple[int, ...], pairs: int, seed: int) -> dict[int, float
     }
     loops = {live: _pmad_loop(arena) for live, arena in arenas.items()}
     mix = sizes(pairs, seed + 1)
-    per_pair: dict[int, list[float]] = {live: [] for live in lives}
+    times: dict[int, list[tuple[int, int]]] = {live: [] for live in lives}
     for i in range(0, pairs, PAIR_BATCH):
         for live, loop in loops.items():
-            per_pair[live].append(loop(mix[i : i + PAIR_BATCH]) / PAIR_BATCH)
+            times[live].append(loop(mix[i : i + PAIR_BATCH]))
     held.clear()
     for arena in arenas.values():
         arena.close()
-    return {live: statistics.median(times[1:]) for live, times in per_pair.items()}
+    return {live: _medians(batches) for live, batches in times.items()}
 
 
 def plain_pairs(
     name: str, lives: tuple[int, ...], pairs: int, seed: int
-) -> dict[int, float]:
-    """Return, per live count, the median ns of ``bytearray(n)`` or ``bytes(n)``
-    made and dropped while that many objects of the size mix are alive."""
+) -> dict[int, dict[str, float]]:
+    """Return, per live count, the median wall and CPU ns of ``bytearray(n)``
+    or ``bytes(n)`` made and dropped while that many objects of the size mix
+    are alive."""
     make = bytearray if name == "bytearray" else bytes
     loop = _plain_loop(make)
     mix = sizes(pairs, seed + 1)
     result = {}
     for live in lives:
         held = [make(n) for n in sizes(live, seed)]
-        times = [
-            loop(mix[i : i + PAIR_BATCH]) / PAIR_BATCH
-            for i in range(0, pairs, PAIR_BATCH)
-        ]
-        result[live] = statistics.median(times[1:])
+        times = [loop(mix[i : i + PAIR_BATCH]) for i in range(0, pairs, PAIR_BATCH)]
+        result[live] = _medians(times)
         held.clear()
     return result
 
