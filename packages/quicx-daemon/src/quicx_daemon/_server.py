@@ -158,6 +158,8 @@ class Server:
             try:
                 messages = conn.decoder.feed(data)
             except ProtocolError as error:
+                # The decoder drops the good frames read with a bad one, so
+                # their replies are not sent before this closing ERROR.
                 self._violation(conn, error.code, str(error))
                 return
             for message in messages:
