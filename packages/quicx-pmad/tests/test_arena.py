@@ -306,3 +306,17 @@ def test_bad_parameters_say_which_limit(
     capacity = params.pop("capacity")
     with pytest.raises(ValueError, match=message):
         Arena(capacity, **params)  # type: ignore[arg-type]
+
+
+def test_an_arena_without_populated_pages_works_the_same() -> None:
+    arena = Arena(
+        4096 + 4 * SMALL_SLAB,
+        size_classes=SMALL_CLASSES,
+        slab_size=SMALL_SLAB,
+        populate=False,
+    )
+    with arena:
+        block = arena.store(b"lazy")
+        assert bytes(block.view) == b"lazy"
+        arena.free(block)
+        check_stats_add_up(arena.stats(), SMALL_SLAB)

@@ -113,3 +113,9 @@ def test_a_segment_that_is_no_arena_is_refused(name: str) -> None:
             Arena.attach(name)
     finally:
         path.unlink()
+
+
+@pytest.mark.parametrize("bad", ["", "a/b"])
+def test_segment_names_are_checked(bad: str) -> None:
+    with pytest.raises(ValueError, match="shared arena names"):
+        small_arena(shared=bad)

@@ -94,8 +94,12 @@ class Arena:
         else:
             memory = Memory.create_shared(shared, capacity, populate=populate)
         arena_id = secrets.randbits(16)
-        write_header(memory.view, geometry, arena_id)
-        self._setup(memory, geometry, arena_id, owner=True)
+        try:
+            write_header(memory.view, geometry, arena_id)
+            self._setup(memory, geometry, arena_id, owner=True)
+        except BaseException:
+            memory.close()
+            raise
 
     @classmethod
     def attach(cls, name: str) -> Arena:
@@ -145,8 +149,8 @@ class Arena:
         self._slot_mask = (1 << g.slot_bits) - 1
         self._gens = view.cast("H")
         self._words = view.cast("I")
-        self._slabmap = view[g.slabmap_offset : g.slabmap_offset + 2 * g.slabs]
-        self._slabmap = self._slabmap.cast("H")
+        mapped = view[g.slabmap_offset : g.slabmap_offset + 2 * g.slabs]
+        self._slabmap = mapped.cast("H")
         self._gen_index = [g.slab_base(s) >> 1 for s in slabs]
         self._size_index = [(g.slab_base(s) + g.sizes_start) >> 2 for s in slabs]
         # Owner-only state: the slab table, whose lists the hot paths use
@@ -448,7 +452,12 @@ class Arena:
                 f" (the largest size class), got {n}"
             )
         if self._hook is not None and self._hook(n):
-            raise self._full(n, self._sizes[self._class_of[(n + 7) >> 3]])
+            size = self._sizes[self._class_of[(n + 7) >> 3]]
+            raise ArenaFull(
+                f"arena full for {n} bytes (injected by failure_hook)",
+                size=n,
+                class_size=size,
+            )
 
     # Returns the ArenaFull error for `n` bytes of class `size`.
     def _full(self, n: int, size: int) -> ArenaFull:
