@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass
 
 from ._driver import RunResult
-from ._plan import LOAD_CASE
+from ._plan import LOAD_CASE, PACED_LOAD
 from ._session import SessionResults
 from ._summary import EchoRow, Row, echo_rows, reference_system, summarize
 
@@ -28,7 +28,6 @@ __all__ = [
 RSS_TOLERANCE = 0.05
 SOAK_TASKS = 1_000_000
 WARM_SHARE = 0.10
-_PACED = LOAD_CASE.at_rate(1).name
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,8 @@ def _throughput_goal(
 
 
 def _latency_goal(rows: dict[tuple[str, str], Row], quicx: str) -> Goal:
-    name = f"p99 latency at half load ({_PACED}), {quicx} / beanstalkd"
-    ours, theirs = rows.get((quicx, _PACED)), rows.get(("beanstalkd", _PACED))
+    name = f"p99 latency at half load ({PACED_LOAD}), {quicx} / beanstalkd"
+    ours, theirs = rows.get((quicx, PACED_LOAD)), rows.get(("beanstalkd", PACED_LOAD))
     if ours is None or theirs is None:
         return Goal(name, None, "lower is better", None, "a system did not run")
     detail = (

@@ -8,6 +8,7 @@ from pathlib import Path
 __all__ = [
     "ECHO_CLIENTS",
     "LOAD_CASE",
+    "PACED_LOAD",
     "PIPELINE_WINDOW",
     "THROUGHPUT_CASES",
     "Case",
@@ -58,6 +59,7 @@ class Case:
 # The fixed-rate run for latency uses this case, at half of what the system
 # itself reached on it flat out.
 LOAD_CASE = Case(2, 2, 100)
+PACED_LOAD = LOAD_CASE.at_rate(1).name
 THROUGHPUT_CASES = (
     Case(1, 1, 100),
     LOAD_CASE,

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ._driver import RunResult
 from ._measure import merge_histograms
-from ._plan import LOAD_CASE
+from ._plan import PACED_LOAD
 from ._summary import Row, summarize
 
 __all__ = ["write_plot"]
@@ -28,7 +28,7 @@ def write_plot(runs: Sequence[RunResult], path: Path) -> None:
 
 
 def _throughput_bars(axes: Axes, rows: Sequence[Row]) -> None:
-    flat_out = [row for row in rows if not row.case.endswith("paced")]
+    flat_out = [row for row in rows if not row.paced]
     cases = list(dict.fromkeys(row.case for row in flat_out))
     systems = list(dict.fromkeys(row.system for row in flat_out))
     width = 0.8 / max(len(systems), 1)
@@ -49,10 +49,9 @@ def _throughput_bars(axes: Axes, rows: Sequence[Row]) -> None:
 
 
 def _latency_cdfs(axes: Axes, runs: Sequence[RunResult]) -> None:
-    paced = LOAD_CASE.at_rate(1).name
-    systems = list(dict.fromkeys(run.system for run in runs if run.case == paced))
+    systems = list(dict.fromkeys(run.system for run in runs if run.case == PACED_LOAD))
     for system in systems:
-        mine = [run for run in runs if run.system == system and run.case == paced]
+        mine = [run for run in runs if run.system == system and run.case == PACED_LOAD]
         histogram = merge_histograms([run.histogram.encode("ascii") for run in mine])
         latencies_ms = [
             histogram.get_value_at_percentile(p) / 1000 for p in _PERCENTILES
@@ -63,6 +62,6 @@ def _latency_cdfs(axes: Axes, runs: Sequence[RunResult]) -> None:
     axes.set_xscale("log")
     axes.set_xlabel("submit to acknowledgement, ms")
     axes.set_ylabel("share of tasks")
-    axes.set_title(f"Latency at half of each system's own maximum ({paced})")
+    axes.set_title(f"Latency at half of each system's own maximum ({PACED_LOAD})")
     axes.grid(visible=True, which="both", alpha=0.3)
     axes.legend(fontsize="small")

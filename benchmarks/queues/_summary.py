@@ -29,6 +29,7 @@ class Row:
 
     system: str
     case: str
+    paced: bool
     runs: int
     submit_rate: float
     end_to_end_rate: float
@@ -85,6 +86,7 @@ def _median_row(runs: list[RunResult]) -> Row:
     return Row(
         system=runs[0].system,
         case=runs[0].case,
+        paced=runs[0].target_rate > 0,
         runs=len(runs),
         submit_rate=_median(run.submit_rate for run in runs),
         end_to_end_rate=statistics.median(rates),
@@ -106,9 +108,12 @@ def _median_row(runs: list[RunResult]) -> Row:
 def _with_ratios(row: Row, reference: Row | None) -> Row:
     if reference is None:
         return row
+    throughput = row.end_to_end_rate / reference.end_to_end_rate
     return dataclasses.replace(
         row,
-        end_to_end_ratio=row.end_to_end_rate / reference.end_to_end_rate,
+        # A paced row's throughput is the pace it was given: only its
+        # latency compares.
+        end_to_end_ratio=None if row.paced else throughput,
         p99_ratio=row.p99_ms / reference.p99_ms if reference.p99_ms else None,
     )
 
