@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 
 import pytest
 
+from client.live import dead_address
 from client.scripted import Script, ScriptedDaemon
 
 
@@ -27,6 +27,4 @@ def scripted() -> Iterator[Callable[[Script], ScriptedDaemon]]:
 @pytest.fixture
 def closed_address() -> str:
     """A loopback address where nothing listens."""
-    with socket.create_server(("127.0.0.1", 0)) as sock:
-        host, port = sock.getsockname()[:2]
-    return f"{host}:{port}"
+    return dead_address()

@@ -80,18 +80,17 @@ def history() -> list[Sample]:
 
 
 def text(renderable: object, width: int = 86) -> str:
+    output = io.StringIO()
     console = Console(
         width=width,
-        file=io.StringIO(),
+        file=output,
         color_system=None,
         force_terminal=False,
         legacy_windows=False,
         _environ={},
     )
     console.print(renderable)
-    output = console.file.getvalue()
-    assert isinstance(output, str)
-    return output
+    return output.getvalue()
 
 
 GOLDEN = """\
