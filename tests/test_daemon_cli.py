@@ -98,3 +98,5 @@ def test_the_grace_period_ends_a_drain_with_tasks_left() -> None:
         started = time.monotonic()
         assert daemon.terminate(timeout=10) == 0
         assert time.monotonic() - started >= 0.3
+        assert daemon.process.stdout is not None
+        assert daemon.process.stdout.read() == ""  # the one line was all

@@ -334,6 +334,28 @@ async def test_a_worker_that_does_not_read_is_dropped_and_its_tasks_go_on() -> N
             assert {t.task_id for t in tasks} == {ok.task_id for ok in oks}  # type: ignore[union-attr]
 
 
+async def test_a_hung_worker_that_neither_reads_nor_writes_is_dropped() -> None:
+    settings = {
+        "max_payload": 64 << 10,
+        "memory": 32 << 20,
+        "heartbeat": 0.1,
+        "heartbeat_misses": 2,
+    }
+    async with serving(**settings) as (server, host, port):
+        async with connect(host, port) as hung:
+            await hung.send(Ready(credit=1000, queues=("q",)))
+            async with connect(host, port) as producer:
+                big = [submit(payload=b"p" * 60_000) for _ in range(200)]
+                await producer.send(*big)
+                oks = await producer.receive(200, timeout=10)
+            # Its buffers are full and it says nothing: heartbeats cannot
+            # reach it, the closing ERROR cannot either, yet it is dropped.
+            with anyio.fail_after(10):
+                while server.broker.counters.lost_leases < len(oks):
+                    await anyio.sleep(0.05)
+        assert server._connections == {}
+
+
 async def test_drain_refuses_submit_and_waits_for_tasks_in_flight() -> None:
     async with (
         serving(drain_grace=10) as (server, host, port),

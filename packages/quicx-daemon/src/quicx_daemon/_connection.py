@@ -24,7 +24,9 @@ from quicx_proto import (
     Touch,
 )
 
-__all__ = ["ALLOWED", "DECIDES", "Connection", "Role"]
+__all__ = ["ALLOWED", "CLOSE_FLUSH_TIMEOUT", "DECIDES", "Connection", "Role"]
+
+CLOSE_FLUSH_TIMEOUT = 2.0
 
 
 class Role(enum.Enum):
@@ -98,7 +100,13 @@ class Connection:
         self.read_scope = anyio.CancelScope()  # only its reader
 
     def close_after_flush(self) -> None:
-        """Stop reading, send what is queued, then close."""
+        """Stop reading, send what is queued, then close.
+
+        A peer that does not read gets :data:`CLOSE_FLUSH_TIMEOUT` seconds to
+        take the last frames; then the connection is closed regardless.
+        """
         self.closing = True
         self.read_scope.cancel()
         self.wakeup.set()
+        deadline = anyio.current_time() + CLOSE_FLUSH_TIMEOUT
+        self.scope.deadline = min(self.scope.deadline, deadline)

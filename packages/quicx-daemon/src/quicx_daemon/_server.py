@@ -48,7 +48,6 @@ __all__ = ["Server"]
 logger = logging.getLogger(__name__)
 
 READ_SIZE = 256 << 10
-CLOSE_FLUSH_TIMEOUT = 2.0  # seconds to send a closing ERROR to a slow peer
 MAX_ERROR_TEXT = 1000
 _GONE = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream)
 
@@ -177,10 +176,7 @@ class Server:
                     # this one is sent; anyio's streams take any bytes-like.
                     data, conn.out = conn.out, bytearray()
                     conn.sending = True
-                    with anyio.move_on_after(
-                        CLOSE_FLUSH_TIMEOUT if conn.closing else math.inf
-                    ):
-                        await conn.stream.send(cast(bytes, data))
+                    await conn.stream.send(cast(bytes, data))
                     conn.sending = False
                 if conn.closing:
                     return
