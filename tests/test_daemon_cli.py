@@ -40,9 +40,11 @@ def test_bad_arguments_get_one_line_and_exit_2(args: list[str]) -> None:
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_the_daemon_serves_a_task_on_each_backend(backend: str) -> None:
-    with running_daemon("--backend", backend, "--node-id", "7") as daemon:
-        producer = Wire(daemon.host, daemon.port)
-        worker = Wire(daemon.host, daemon.port)
+    with (
+        running_daemon("--backend", backend, "--node-id", "7") as daemon,
+        Wire(daemon.host, daemon.port) as producer,
+        Wire(daemon.host, daemon.port) as worker,
+    ):
         producer.send(submit_message("q", b"hello"))
         (ok,) = producer.receive(1)
         worker.send(Ready(credit=1, queues=("q",)))
@@ -51,10 +53,8 @@ def test_the_daemon_serves_a_task_on_each_backend(backend: str) -> None:
         assert (task.task_id, task.payload) == (ok.task_id, b"hello")  # type: ignore[union-attr]
         assert task.task_id >> 48 == 7
         worker.send(Done(task_id=task.task_id, result=b""))
-        stats = fetch_stats(daemon.host, daemon.port, producer)
+        stats = fetch_stats(daemon.host, daemon.port, worker)  # after the DONE
         assert stats.total_completed == 1
-        producer.close()
-        worker.close()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
