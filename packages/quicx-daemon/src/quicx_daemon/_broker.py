@@ -148,8 +148,8 @@ class Broker:
     ) -> int:
         """Accept a task and return its id; it may be dispatched at once.
 
-        :raises Refused: shutting_down, invalid_field (empty queue name),
-            payload_too_large, queue_full or out_of_memory.
+        :raises Refused: invalid_field (empty queue name), payload_too_large,
+            shutting_down, queue_full or out_of_memory, checked in that order.
         """
         record = self._check_submit(queue, len(payload))
         block = self._store(payload)
@@ -247,11 +247,7 @@ class Broker:
 
         :raises Refused: unknown_task or lease_expired (a second DONE, say).
         """
-        task = self._held(conn, task_id)
-        worker = self._workers[conn]
-        now = self._clock()
-        self._run_times.add(now - task.dispatched_at)
-        self._release(task)
+        task, worker, now = self._finish(conn, task_id)
         self._free(task)
         self.counters.completed += 1
         if self._emit is not None:
@@ -266,11 +262,7 @@ class Broker:
 
         :raises Refused: unknown_task or lease_expired.
         """
-        task = self._held(conn, task_id)
-        worker = self._workers[conn]
-        now = self._clock()
-        self._run_times.add(now - task.dispatched_at)
-        self._release(task)
+        task, worker, now = self._finish(conn, task_id)
         self.counters.failed += 1
         if self._emit is not None:
             self._emit(
@@ -513,6 +505,17 @@ class Broker:
             task.block = None
 
     # -- workers ------------------------------------------------------------------
+
+    def _finish(
+        self, conn: int, task_id: int
+    ) -> tuple[TaskRecord, WorkerRecord, float]:
+        """End the lease of a task this worker holds, for DONE or FAILED."""
+        task = self._held(conn, task_id)
+        worker = self._workers[conn]
+        now = self._clock()
+        self._run_times.add(now - task.dispatched_at)
+        self._release(task)
+        return task, worker, now
 
     def _held(self, conn: int, task_id: int) -> TaskRecord:
         worker = self._workers.get(conn)
