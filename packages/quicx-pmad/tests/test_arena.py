@@ -320,3 +320,12 @@ def test_an_arena_without_populated_pages_works_the_same() -> None:
         assert bytes(block.view) == b"lazy"
         arena.free(block)
         check_stats_add_up(arena.stats(), SMALL_SLAB)
+
+
+@pytest.mark.parametrize("largest", [64, 1 << 20, 3 << 20, 16 << 20])
+def test_the_default_slab_size_fits_the_largest_class(largest: int) -> None:
+    classes = default_size_classes(largest)
+    with Arena(20 << 20, size_classes=classes, populate=False) as arena:
+        assert arena.slab_size >= DEFAULT_SLAB_SIZE
+        assert arena.slab_size % (64 << 10) == 0
+        assert arena.alloc(largest).capacity == largest

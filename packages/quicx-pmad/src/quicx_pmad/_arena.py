@@ -40,10 +40,10 @@ from ._errors import (
 )
 from ._handles import GEN, LOCATION, explain
 from ._layout import (
-    DEFAULT_SLAB_SIZE,
     Geometry,
     class_table,
     default_size_classes,
+    fitting_slab_size,
     plan,
     read_header,
     write_header,
@@ -63,7 +63,9 @@ class Arena:
     :param size_classes: increasing block sizes, multiples of 8; by default
         64 bytes to 1 MiB, four classes per doubling.
     :param slab_size: bytes per slab, a multiple of 64 large enough to hold
-        one block of the largest class plus metadata.
+        one block of the largest class plus metadata; by default
+        ``DEFAULT_SLAB_SIZE`` (1 MiB + 64 KiB), or the smallest multiple of
+        64 KiB that holds the largest class if that is larger.
     :param shared: a name to create the arena as a named shared-memory
         segment that other processes can :meth:`attach`; None for private
         anonymous memory.
@@ -80,7 +82,7 @@ class Arena:
         capacity: int,
         *,
         size_classes: tuple[int, ...] | list[int] | None = None,
-        slab_size: int = DEFAULT_SLAB_SIZE,
+        slab_size: int | None = None,
         shared: str | None = None,
         populate: bool = True,
     ) -> None:
@@ -88,6 +90,8 @@ class Arena:
             classes = default_size_classes()
         else:
             classes = tuple(size_classes)
+        if slab_size is None:
+            slab_size = fitting_slab_size(classes)
         geometry = plan(capacity, classes, slab_size)
         if shared is None:
             memory = Memory.anonymous(capacity, populate=populate)

@@ -30,6 +30,7 @@ __all__ = [
     "Geometry",
     "class_table",
     "default_size_classes",
+    "fitting_slab_size",
     "plan",
     "read_header",
     "write_header",
@@ -84,8 +85,7 @@ def default_size_classes(largest: int = 1 << 20) -> tuple[int, ...]:
         step = base // 4
         classes.extend(base + i * step for i in range(4))
         base *= 2
-    classes.append(largest)
-    return tuple(c for c in classes if c <= largest)
+    return (*(c for c in classes if c < largest), largest)
 
 
 def _align(n: int, to: int) -> int:
@@ -127,6 +127,22 @@ def _count_slabs(capacity: int, slab_size: int, slabmap_offset: int) -> int:
     ):
         slabs -= 1
     return slabs
+
+
+def fitting_slab_size(size_classes: tuple[int, ...]) -> int:
+    """Return the default slab size for these classes.
+
+    That is :data:`DEFAULT_SLAB_SIZE`, or if the largest class does not fit
+    in it with its metadata, the smallest multiple of 64 KiB that does.
+    """
+    _check_classes(size_classes)
+    slab_size = DEFAULT_SLAB_SIZE
+    step = 64 << 10
+    while True:
+        sizes_start = _align(2 * (slab_size // size_classes[0]), 8)
+        if _fit(slab_size, sizes_start, size_classes[-1])[0] >= 1:
+            return slab_size
+        slab_size = (slab_size // step + 1) * step
 
 
 def plan(capacity: int, size_classes: tuple[int, ...], slab_size: int) -> Geometry:

@@ -58,21 +58,25 @@ class Slabs:
 
     # Returns an empty slab for class `code`, at the head of the class's
     # partial list, or -1 (changing nothing) when no slab is to be had.
+    # Keeps: high_water is the most slabs ever holding blocks, in bytes.
     def take(self, code: int) -> int:
         slab = self.spare_of[code]
         if slab >= 0:
             self.spare_of[code] = -1
             del self.spares[slab]
             self.push_partial(code, slab)
-            return slab
-        if self.pool:
+        elif self.pool:
             slab = self.pool.pop()
+            self._assign(code, slab)
         elif self.spares:
             slab, other = self.spares.popitem()
             self.spare_of[other] = -1
+            self._assign(code, slab)
         else:
             return -1
-        self._assign(code, slab)
+        g = self.geometry
+        taken = g.slabs - len(self.pool) - len(self.spares)
+        self.high_water = max(self.high_water, taken * g.slab_size)
         return slab
 
     # Returns nothing; gives `slab` (empty, on no list) to class `code` with
@@ -87,8 +91,6 @@ class Slabs:
         self.bump[slab] = 0
         self.room[slab] = g.per_slab[code]
         self.push_partial(code, slab)
-        taken = g.slabs - len(self.pool) - len(self.spares)
-        self.high_water = max(self.high_water, taken * g.slab_size)
 
     # Returns nothing; puts `slab` at the head of class `code`'s partial list.
     # Keeps: a slab serving a class is on that class's list iff it has room
