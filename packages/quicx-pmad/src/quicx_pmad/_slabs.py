@@ -18,6 +18,9 @@ The policy, in one place:
 Everything here is O(1): lists indexed by slab or class code, a list used as
 a stack for the pool, and a dict used as an ordered set for the spares. The
 arena's hot paths read and write the per-slab lists directly.
+
+Nothing compacts: a slab goes back only when its last block is freed, so one
+long-lived block keeps its whole slab from the other classes meanwhile.
 """
 
 from __future__ import annotations
