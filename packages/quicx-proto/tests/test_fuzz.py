@@ -13,9 +13,11 @@ from quicx_proto import (
     ErrorCode,
     FrameDecoder,
     Message,
+    MsgType,
     ProtocolError,
     encode,
 )
+from quicx_proto._codec import COMPILED, INTERPRETED, Codec
 from reference.quicx_frame import QuicxFrame  # type: ignore[attr-defined]
 from strategies import NO_DEADLINE
 
@@ -89,3 +91,20 @@ def test_decoded_bodies_agree_with_the_reference(message: Message, body: bytes) 
         assert decode_reference(header + body, decoded) == decoded
     else:
         assert error.code == ErrorCode.MALFORMED_FRAME
+
+
+def decode_or_error(codec: Codec, msg_type: MsgType, body: bytes) -> object:
+    try:
+        return codec.decode_body(msg_type, body)
+    except ProtocolError as exc:
+        return (exc.code, exc.path)
+
+
+@NO_DEADLINE
+@given(st.sampled_from(MsgType), st.binary(max_size=120))
+def test_compiled_and_interpreted_agree_on_any_body(
+    msg_type: MsgType, body: bytes
+) -> None:
+    """Compiled code that skipped a check would accept what interpreted refuses."""
+    compiled = decode_or_error(COMPILED, msg_type, body)
+    assert compiled == decode_or_error(INTERPRETED, msg_type, body)
