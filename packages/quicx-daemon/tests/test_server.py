@@ -303,7 +303,7 @@ async def test_a_silent_worker_gets_heartbeats_then_is_dropped_and_loses_its_tas
 
 async def test_a_peer_that_answers_heartbeats_stays() -> None:
     async with (
-        serving(heartbeat=0.1, heartbeat_misses=2) as (_, host, port),
+        serving(heartbeat=0.1, heartbeat_misses=10) as (_, host, port),
         connect(host, port) as peer,
     ):
         for _ in range(4):

@@ -178,7 +178,7 @@ class Server:
                     conn.sending = True
                     await conn.stream.send(cast(bytes, data))
                     conn.sending = False
-                if conn.closing:
+                if conn.closing and not conn.out:
                     return
         except _GONE:
             conn.closing = True
