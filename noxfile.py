@@ -74,6 +74,17 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """A daemon, workers, producers and the live console for about 20 seconds.
+
+    `-- --duration 60` runs longer. Without a terminal the console is left
+    out and a line of figures is printed every few seconds instead.
+    """
+    session.install(*ALL_PACKAGES)
+    session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Quicx side by side with beanstalkd, rq and arq on loopback.
 
