@@ -147,6 +147,8 @@ types:
       - id: code
         type: u2
         enum: error_code
+        valid:
+          in-enum: true
         doc: What went wrong.
       - id: retry_after_ms
         type: u4
@@ -207,9 +209,9 @@ types:
 
   touch:
     doc: |
-      Worker to daemon: extend the lease on a task this worker holds by its
-      time-to-run. No reply on success; ERROR (unknown task or lease expired)
-      otherwise.
+      Worker to daemon: restart the lease on a task this worker holds, so it
+      runs for another full time-to-run from now. No reply on success; ERROR
+      (unknown task or lease expired) otherwise.
     seq:
       - id: task_id
         type: u8
@@ -218,7 +220,8 @@ types:
   done:
     doc: |
       Worker to daemon: the task finished. Returns one credit. No reply on
-      success; a second DONE for the same task is ignored.
+      success; a DONE for a task the worker no longer holds, such as a second
+      DONE for the same task, gets ERROR and changes nothing.
     seq:
       - id: task_id
         type: u8

@@ -11,10 +11,9 @@ comparison lives in tests/support/reference_decoder.py, shared with the
 conformance suite.
 
 Frames with a bad header or a body that breaks its layout must be refused by
-both decoders. The reference decoder is laxer in two places, so verdicts are
-not compared there: it accepts an ERROR code outside the enum (the spec puts no
-in-enum check on error.code) and bytes after a body's last field (Kaitai does not
-check that a sized body is used up), both of which quicx-proto refuses.
+both decoders. The reference decoder is laxer in one place, so verdicts are not
+compared there: it accepts bytes after a body's last field (Kaitai does not
+check that a sized body is used up), which quicx-proto refuses.
 """
 
 from __future__ import annotations
@@ -309,6 +308,23 @@ def test_failed_retry_above_one_is_refused_by_both(
     frame = frame[:at] + bytes([retry]) + frame[at + 1 :]
 
     with pytest.raises(ValidationGreaterThanError):
+        read_reference(frame)
+    assert decoder_refusal(frame) == ErrorCode.MALFORMED_FRAME
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    message=MESSAGES[MsgType.ERROR],
+    code=st.integers(min_value=0, max_value=0xFFFF).filter(
+        lambda value: value not in set(ErrorCode)
+    ),
+)
+def test_unknown_error_code_is_refused_by_both(message: Message, code: int) -> None:
+    at = HEADER_SIZE  # code is the first field of an ERROR body
+    frame = encode(message)
+    frame = frame[:at] + code.to_bytes(2, "big") + frame[at + 2 :]
+
+    with pytest.raises(ValidationNotInEnumError):
         read_reference(frame)
     assert decoder_refusal(frame) == ErrorCode.MALFORMED_FRAME
 

@@ -204,7 +204,8 @@ class QuicxFrame(KaitaiStruct):
 
     class Done(KaitaiStruct):
         """Worker to daemon: the task finished. Returns one credit. No reply on
-        success; a second DONE for the same task is ignored.
+        success; a DONE for a task the worker no longer holds, such as a second
+        DONE for the same task, gets ERROR and changes nothing.
         """
         def __init__(self, _io, _parent=None, _root=None):
             super(QuicxFrame.Done, self).__init__(_io)
@@ -235,6 +236,8 @@ class QuicxFrame(KaitaiStruct):
 
         def _read(self):
             self.code = KaitaiStream.resolve_enum(QuicxFrame.ErrorCode, self._io.read_u2be())
+            if not isinstance(self.code, QuicxFrame.ErrorCode):
+                raise kaitaistruct.ValidationNotInEnumError(self.code, self._io, u"/types/error/seq/0")
             self.retry_after_ms = self._io.read_u4be()
             self.task_id = self._io.read_u8be()
             self.message = QuicxFrame.Str2(self._io, self, self._root)
@@ -591,9 +594,9 @@ class QuicxFrame(KaitaiStruct):
 
 
     class Touch(KaitaiStruct):
-        """Worker to daemon: extend the lease on a task this worker holds by its
-        time-to-run. No reply on success; ERROR (unknown task or lease expired)
-        otherwise.
+        """Worker to daemon: restart the lease on a task this worker holds, so it
+        runs for another full time-to-run from now. No reply on success; ERROR
+        (unknown task or lease expired) otherwise.
         """
         def __init__(self, _io, _parent=None, _root=None):
             super(QuicxFrame.Touch, self).__init__(_io)

@@ -320,8 +320,9 @@ class Wait:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Touch:
-    """Worker to daemon: extend the lease on a task this worker holds by its time-to-
-    run. No reply on success; ERROR (unknown task or lease expired) otherwise.
+    """Worker to daemon: restart the lease on a task this worker holds, so it runs for
+    another full time-to-run from now. No reply on success; ERROR (unknown task or lease
+    expired) otherwise.
     """
 
     task_id: int
@@ -334,7 +335,8 @@ class Touch:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Done:
     """Worker to daemon: the task finished. Returns one credit. No reply on success; a
-    second DONE for the same task is ignored.
+    DONE for a task the worker no longer holds, such as a second DONE for the same task,
+    gets ERROR and changes nothing.
     """
 
     task_id: int
