@@ -71,7 +71,8 @@ class Arena:
         anonymous memory.
     :param populate: commit every page now (Linux), so the memory is really
         there and no alloc pays for a page fault later; costs start-up time
-        (about 0.1 to 1 s per GiB). False leaves pages to commit on first use.
+        (about 0.1 s per GiB on bare metal, seconds per GiB in some VMs).
+        False leaves pages to commit on first use.
     :raises ValueError: the parameters cannot make an arena; the message
         names the limit.
     :raises FileExistsError: a shared segment of that name exists already.
