@@ -119,9 +119,9 @@ def produce(address: str, stop: threading.Event, seed: int) -> None:
     """Submit bursts of tasks to every queue until ``stop`` is set."""
     rng = random.Random(seed)
     with Producer(address) as producer:
-        while not stop.wait(rng.uniform(0.01, 0.1)):
+        while not stop.wait(rng.uniform(0.02, 0.12)):
             queue = rng.choice(QUEUES)
-            size = rng.randint(1, 100)
+            size = rng.randint(1, 60)
             payloads = [rng.randbytes(rng.randint(16, 4096)) for _ in range(size)]
             try:
                 producer.submit_many(
@@ -168,7 +168,7 @@ def summary(address: str, elapsed: float) -> None:
     with Monitor(address) as monitor:
         done = monitor.snapshot().total_completed
     say(
-        f"\nQuicx ran for {elapsed:.1f} s and finished {done / elapsed:,.0f} tasks/s.\n"
+        f"\nQuicx ran for {elapsed:.1f} s: {done / elapsed:,.0f} tasks done a second.\n"
     )
     command = [sys.executable, "-m", "quicx_client", "stats", "--addr", address]
     subprocess.run(command, check=False)
