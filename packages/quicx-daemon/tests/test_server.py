@@ -96,6 +96,15 @@ async def test_frame_too_large_is_refused_from_the_header_alone() -> None:
         await expect_closing(peer, ErrorCode.FRAME_TOO_LARGE)
 
 
+async def test_frames_read_with_a_bad_one_are_answered_before_the_error() -> None:
+    async with serving() as (_, host, port), connect(host, port) as peer:
+        await peer.send_raw(encode(submit()) + encode(submit()) + header(99, 0))
+        first, second = await peer.receive(2)
+        assert isinstance(first, Ok)
+        assert isinstance(second, Ok)
+        await expect_closing(peer, ErrorCode.UNKNOWN_MESSAGE_TYPE)
+
+
 @pytest.mark.parametrize(
     ("first", "then"),
     [

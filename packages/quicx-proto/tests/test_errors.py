@@ -218,6 +218,21 @@ def test_error_is_sticky() -> None:
         decoder.end()
 
 
+def test_frames_before_a_bad_one_travel_in_the_error() -> None:
+    first, second = Done(task_id=1, result=b"a"), Done(task_id=2, result=b"")
+    bad = b"XX" + encode(first)[2:]
+    decoder = FrameDecoder()
+    with pytest.raises(ProtocolError) as caught:
+        decoder.feed(encode(first) + encode(second) + bad)
+    assert caught.value.code == ErrorCode.MALFORMED_FRAME
+    assert caught.value.messages == (first, second)
+    with pytest.raises(ProtocolError) as again:
+        decoder.feed(b"")
+    assert again.value.messages == ()
+    restored = pickle.loads(pickle.dumps(caught.value))
+    assert restored.messages == (first, second)
+
+
 @NO_DEADLINE
 @given(st.binary(max_size=200), st.sampled_from(EXAMPLES))
 def test_corrupted_body_gives_a_message_or_malformed(

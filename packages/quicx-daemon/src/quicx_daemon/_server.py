@@ -157,8 +157,10 @@ class Server:
             try:
                 messages = conn.decoder.feed(data)
             except ProtocolError as error:
-                # The decoder drops the good frames read with a bad one, so
-                # their replies are not sent before this closing ERROR.
+                # Frames read before the bad one are answered first, in order.
+                for message in error.messages:
+                    if not self._handle(conn, message):
+                        return
                 self._violation(conn, error.code, str(error))
                 return
             for message in messages:

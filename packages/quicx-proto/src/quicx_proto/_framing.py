@@ -54,8 +54,8 @@ class FrameDecoder:
 
         A frame split across calls is kept until its last byte arrives; an
         empty list means nothing is complete yet. When a frame is bad, the
-        messages decoded before it in the same call are dropped with it: the
-        connection is to be closed anyway.
+        messages decoded before it in the same call travel in the error's
+        ``messages``, so the caller can act on them before closing.
 
         :param data: the next bytes of the stream, any amount
         :raises ProtocolError: the stream is not valid Quicx, now or earlier
@@ -73,6 +73,7 @@ class FrameDecoder:
             with memoryview(source) as view:
                 offset = self._split(view, messages)
         except ProtocolError as exc:
+            exc.messages = tuple(messages)
             self._error = exc
             raise
         if source is buffer:
