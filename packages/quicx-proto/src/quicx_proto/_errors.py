@@ -38,7 +38,7 @@ class ProtocolError(Exception):
     def __reduce__(
         self,
     ) -> tuple[type[ProtocolError], tuple[ErrorCode, str], dict[str, object]]:
-        state = {"path": self.path, "messages": self.messages}
+        state: dict[str, object] = {"path": self.path, "messages": self.messages}
         return type(self), (self.code, str(self)), state
 
     def __repr__(self) -> str:
