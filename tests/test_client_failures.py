@@ -7,8 +7,53 @@ from collections import defaultdict
 
 import pytest
 from client.live import queue_stats, running, wait_for
-from quicx_client import PermanentError, Producer, Task, Worker
+from quicx_client import (
+    OutOfMemory,
+    PermanentError,
+    Producer,
+    QueueFull,
+    RetryPolicy,
+    Task,
+    Worker,
+)
+from quicx_proto import ErrorCode
 from support.daemon_process import DaemonProcess, running_daemon, start_daemon
+
+
+def test_queue_full_is_retried_until_a_worker_makes_room() -> None:
+    handled = threading.Event()
+
+    def handle(task: Task) -> None:
+        handled.set()
+
+    with (
+        running_daemon("--queue-limit", "5") as daemon,
+        Producer(daemon.address) as producer,
+    ):
+        producer.submit_many([b"fill"] * 5, queue="tight")
+        hopeless = Producer(daemon.address, retry=RetryPolicy(retry_for=0.3))
+        with hopeless, pytest.raises(QueueFull) as err:
+            hopeless.submit(b"no room", queue="tight")
+        assert err.value.retry_after == pytest.approx(0.1)
+        with running(Worker(daemon.address, handle, queues=["tight"])):
+            ids = producer.submit_many([b"more"] * 40, queue="tight")
+            wait_for(daemon.address, lambda s: s.total_completed == 45)
+    assert len(set(ids)) == 40
+    assert handled.is_set()
+
+
+def test_out_of_memory_is_retried_then_raised() -> None:
+    def fill(producer: Producer) -> None:
+        for _ in range(100):
+            producer.submit(b"x" * (48 << 10))
+
+    with running_daemon("--memory", "1MiB", "--max-payload", "64KiB") as daemon:
+        producer = Producer(daemon.address, retry=RetryPolicy(retry_for=0.3))
+        with producer, pytest.raises(OutOfMemory) as err:
+            fill(producer)
+        assert err.value.code is ErrorCode.OUT_OF_MEMORY
+        stats = wait_for(daemon.address, lambda s: s.total_submitted > 0)
+    assert 0 < stats.total_submitted < 100
 
 
 def test_failed_task_is_retried_and_then_done(daemon: DaemonProcess) -> None:
