@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from client.scripted import sample_stats
 from hypothesis import given
 from hypothesis import strategies as st
 from quicx_client._errors import (
@@ -25,10 +26,7 @@ from quicx_proto import (
     Heartbeat,
     Message,
     Ok,
-    Percentiles,
     Pong,
-    QueueStats,
-    StatsReply,
     StatsRequest,
     Submit,
     Task,
@@ -54,35 +52,6 @@ def error(code: ErrorCode, retry_after_ms: int = 0, message: str = "") -> Error:
 def a_submit(payload: bytes = b"x") -> Submit:
     return submit_message(
         payload, queue="q", priority=100, delay=0.0, ttr=None, max_attempts=None
-    )
-
-
-def stats_reply() -> StatsReply:
-    zero = Percentiles(count=0, p50_us=0, p90_us=0, p99_us=0, p999_us=0, max_us=0)
-    return StatsReply(
-        node_id=1,
-        uptime_ms=5,
-        total_submitted=2,
-        total_completed=1,
-        total_failed=0,
-        total_retried=0,
-        total_dead=0,
-        total_lost_leases=0,
-        current_producers=0,
-        current_workers=0,
-        current_monitors=1,
-        wait_time=zero,
-        run_time=zero,
-        arena_capacity=1024,
-        arena_used=64,
-        journal_bytes=0,
-        journal_live_ppm=0,
-        size_classes=(),
-        queues=(
-            QueueStats(
-                name="q", depth=1, delayed=0, in_flight=0, dead=0, oldest_age_ms=3
-            ),
-        ),
     )
 
 
@@ -219,10 +188,10 @@ def test_monitor_asks_for_stats_and_gets_the_reply() -> None:
     conn = MonitorConnection(ADDRESS)
     conn.request_stats()
     assert sent(conn) == [StatsRequest()]
-    (event,) = conn.receive_data(frames(stats_reply()))
-    assert event == StatsReceived(stats_reply())
+    (event,) = conn.receive_data(frames(sample_stats()))
+    assert event == StatsReceived(sample_stats())
     with pytest.raises(ProtocolViolation):
-        conn.receive_data(frames(stats_reply()))
+        conn.receive_data(frames(sample_stats()))
 
 
 @pytest.mark.parametrize(

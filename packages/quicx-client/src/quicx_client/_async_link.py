@@ -21,10 +21,26 @@ from ._errors import QuicxError
 from ._events import Accepted, Closed, Event, Refused, StatsReceived
 from ._protocol import Connection
 
-__all__ = ["AsyncLink", "Waiter"]
+__all__ = ["AsyncLink", "Waiter", "connect_stream"]
 
 C = TypeVar("C", bound=Connection)
 Answer = Accepted | Refused | StatsReceived
+
+
+async def connect_stream(address: str, timeout: float) -> SocketStream:
+    """Open a TCP stream to ``address`` with TCP_NODELAY set.
+
+    :raises OSError: when the connection cannot be made within ``timeout``.
+    """
+    host, port = split_address(address)
+    try:
+        with anyio.fail_after(timeout):
+            stream = await anyio.connect_tcp(host, port)
+    except TimeoutError as exc:
+        raise OSError(f"no connection within {timeout} s") from exc
+    sock = stream.extra(SocketAttribute.raw_socket)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return stream
 
 
 class Waiter:
@@ -66,19 +82,8 @@ class AsyncLink(Generic[C]):
 
     @classmethod
     async def open(cls, conn: C, *, connect_timeout: float) -> AsyncLink[C]:
-        """Connect to ``conn.address`` with TCP_NODELAY set.
-
-        :raises OSError: when the connection cannot be made in time.
-        """
-        host, port = split_address(conn.address)
-        try:
-            with anyio.fail_after(connect_timeout):
-                stream = await anyio.connect_tcp(host, port)
-        except TimeoutError as exc:
-            raise OSError(f"no connection within {connect_timeout} s") from exc
-        sock = stream.extra(SocketAttribute.raw_socket)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(conn, stream)
+        """Connect to ``conn.address``; see :func:`connect_stream`."""
+        return cls(conn, await connect_stream(conn.address, connect_timeout))
 
     @property
     def usable(self) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from quicx_proto import Submit
 
-from ._errors import QuicxError, ShuttingDown
+from ._errors import BatchIncomplete, QuicxError, ShuttingDown
 from ._events import Accepted, Refused
 from ._retry import RetryBudget
 
@@ -67,6 +67,18 @@ class SubmitBatch:
     def next_retry_at(self) -> float | None:
         """When the earliest refused SUBMIT may be sent again."""
         return self._retries[0][0] if self._retries else None
+
+    def result(self) -> list[int]:
+        """The task ids in payload order, once finished.
+
+        :raises BatchIncomplete: when a payload was refused for good.
+        :raises TypeError: when a payload was not bytes.
+        """
+        if isinstance(self.error, QuicxError):
+            raise BatchIncomplete(self.task_ids, self.error) from self.error
+        if self.error is not None:
+            raise self.error
+        return [task_id for task_id in self.task_ids if task_id is not None]
 
     def should_move(self) -> bool:
         """True, once, when a daemon said it is draining and nothing is in flight.

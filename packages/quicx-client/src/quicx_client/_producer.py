@@ -169,11 +169,7 @@ class Producer:
             self._run_batch(batch)
         except QuicxError as exc:
             raise BatchIncomplete(batch.task_ids, exc) from exc
-        if isinstance(batch.error, QuicxError):
-            raise BatchIncomplete(batch.task_ids, batch.error) from batch.error
-        if batch.error is not None:
-            raise batch.error
-        return [task_id for task_id in batch.task_ids if task_id is not None]
+        return batch.result()
 
     def _run_batch(self, batch: SubmitBatch) -> None:
         budget = RetryBudget(self._retry, time.monotonic())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,9 +25,9 @@ import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import quicx_proto
-from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+from anyio.abc import SocketStream, TaskGroup
 
-from ._address import split_address
+from ._async_link import connect_stream
 from ._errors import PermanentError, QuicxError
 from ._events import Closed, Event, TaskAssigned, TaskRefused
 from ._retry import Backoff
@@ -246,8 +245,8 @@ class WorkerCore:
         backoff = Backoff(self.config.reconnect_base, self.config.reconnect_cap)
         while not self._stop_asked:
             try:
-                stream = await self._connect(address)
-            except (OSError, TimeoutError) as exc:
+                stream = await connect_stream(address, self.config.connect_timeout)
+            except OSError as exc:
                 logger.info("cannot connect to %s: %s", address, exc)
             else:
                 try:
@@ -256,14 +255,6 @@ class WorkerCore:
                     logger.warning("connection to %s lost: %s", address, exc)
             if not self._stop_asked:
                 await anyio.sleep(backoff.pause())
-
-    async def _connect(self, address: str) -> SocketStream:
-        host, port = split_address(address)
-        with anyio.fail_after(self.config.connect_timeout):
-            stream = await anyio.connect_tcp(host, port)
-        sock = stream.extra(SocketAttribute.raw_socket)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return stream
 
     async def _session(
         self, address: str, stream: SocketStream, backoff: Backoff
