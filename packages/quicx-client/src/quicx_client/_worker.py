@@ -111,7 +111,8 @@ class Worker:
     threads, ``concurrency`` at a time, and :meth:`run` blocks.
     :meth:`run` may be called from any thread (signal handlers are installed
     only in the main thread) and :meth:`stop` from any thread, even before
-    :meth:`run` started.
+    :meth:`run` started. A worker runs once: after a stop, :meth:`run`
+    returns at once.
     """
 
     def __init__(

@@ -309,36 +309,34 @@ class WorkerCore:
 
     async def _execute(self, link: _Link, message: quicx_proto.Task) -> None:
         try:
-            task_id = message.task_id
             task = Task(
-                id=task_id,
+                id=message.task_id,
                 queue=message.queue,
                 payload=message.payload,
                 attempt=message.attempt,
                 ttr=message.ttr_ms / 1000,
-                _touch=self._toucher(link, task_id),
+                _touch=self._toucher(link, message.task_id),
             )
-            try:
-                result: object = await self._run_handler(task)
-            except PermanentError as exc:
-                link.answer(
-                    partial(link.conn.failed, task_id, _describe(exc), retry=False)
-                )
-            except Exception as exc:
-                logger.info("task %d failed: %s", task_id, _describe(exc))
-                link.answer(partial(link.conn.failed, task_id, _describe(exc)))
-            else:
-                if result is not None and not isinstance(result, bytes):
-                    reason = (
-                        f"handler returned {type(result).__name__}, not bytes or None"
-                    )
-                    link.answer(partial(link.conn.failed, task_id, reason))
-                else:
-                    link.answer(partial(link.conn.done, task_id, result or b""))
+            if not link.answer(await self._outcome(task, link.conn)):
+                logger.info("task %d ended after its lease was lost", task.id)
         finally:
             self._running -= 1
             if not self._running and self._stop_asked and self._all_finished:
                 self._all_finished.set()
+
+    async def _outcome(self, task: Task, conn: WorkerConnection) -> Callable[[], bool]:
+        """Run the handler; return the call that queues the task's answer."""
+        try:
+            result: object = await self._run_handler(task)
+        except PermanentError as exc:
+            return partial(conn.failed, task.id, _describe(exc), retry=False)
+        except Exception as exc:
+            logger.info("task %d failed: %s", task.id, _describe(exc))
+            return partial(conn.failed, task.id, _describe(exc))
+        if result is None or isinstance(result, bytes):
+            return partial(conn.done, task.id, result or b"")
+        kind = type(result).__name__
+        return partial(conn.failed, task.id, f"handler returned {kind}, not bytes")
 
     def _toucher(self, link: _Link, task_id: int) -> Callable[[], None]:
         touch = partial(link.touch, task_id)
