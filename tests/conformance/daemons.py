@@ -1,0 +1,79 @@
+"""Start the daemon under test: Quicx's own, or any other that speaks the protocol.
+
+Set ``QUICX_CONFORMANCE_DAEMON`` to a command (shell-quoted words) to run the
+suite against another implementation; by default it is
+``python -m quicx_daemon``. The suite adds ``--listen 127.0.0.1:0`` and the
+scenario's options (such as ``--max-payload 16`` or ``--heartbeat 0.2``) and
+waits for the one line the daemon prints on stdout once it accepts
+connections, ``listening on HOST:PORT``. tests/support/daemon_process.py does
+the same for Quicx's own daemon only; this module accepts any command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+from support.daemon_process import READY_PREFIX, DaemonProcess
+
+__all__ = ["DAEMON_ENV", "daemon_command", "fresh_daemon"]
+
+DAEMON_ENV = "QUICX_CONFORMANCE_DAEMON"
+START_TIMEOUT = 20.0
+
+
+def daemon_command() -> list[str]:
+    """The command that starts the daemon under test, without its options."""
+    override = os.environ.get(DAEMON_ENV, "").strip()
+    if override:
+        return shlex.split(override)
+    return [sys.executable, "-m", "quicx_daemon"]
+
+
+@contextlib.contextmanager
+def fresh_daemon(*args: str) -> Iterator[DaemonProcess]:
+    """A new daemon on 127.0.0.1 with ``args``; killed at exit if still running.
+
+    :raises RuntimeError: the daemon exited or printed something else first
+    :raises TimeoutError: it did not print its address within 20 s
+    """
+    command = [*daemon_command(), "--listen", "127.0.0.1:0", *args]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = _first_line(process, START_TIMEOUT)
+        if not line.startswith(READY_PREFIX):
+            raise RuntimeError(f"{command[0]} printed {line!r} instead of its address")
+        host, _, port = line[len(READY_PREFIX) :].strip().rpartition(":")
+        yield DaemonProcess(process, host, int(port))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if selector.select(deadline - time.monotonic()):
+                line = process.stdout.readline()
+                if line:
+                    return line
+            if process.poll() is not None:
+                raise RuntimeError(f"the daemon exited with {process.returncode}")
+    raise TimeoutError(f"the daemon did not print its address within {timeout} s")
