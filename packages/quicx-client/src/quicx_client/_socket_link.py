@@ -16,7 +16,7 @@ import socket
 from typing import Generic, TypeVar
 
 from ._address import split_address
-from ._errors import ConnectionLost, QuicxError
+from ._errors import ConnectionLost, ProtocolViolation, QuicxError
 from ._events import Closed, Event
 from ._protocol import Connection
 
@@ -81,7 +81,11 @@ class SocketLink(Generic[C]):
             raise self._lost("no answer in time") from exc
         except OSError as exc:
             raise self._lost(f"receive failed: {exc}") from exc
-        events = self.conn.receive_data(data)
+        try:
+            events = self.conn.receive_data(data)
+        except ProtocolViolation:
+            self._sock.close()
+            raise
         if self.conn.wants_to_send:
             self.send()
         return events
