@@ -141,7 +141,7 @@ class _Run:
     def _start_workers(self) -> None:
         for index in range(self.case.workers):
             shared = (self.progress, self.start, self.stop, self.results)
-            args = (self.runner, self.server.address, *shared, index, self.max_run_s)
+            args = (self.runner, self.server.address, *shared, index)
             self._fork(worker_main, args, f"worker {index}")
 
     def _start_producers(self, tasks: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,8 +57,9 @@ def _latency_cdfs(axes: Axes, runs: Sequence[RunResult]) -> None:
         latencies_ms = [
             histogram.get_value_at_percentile(p) / 1000 for p in _PERCENTILES
         ]
-        rate = sum(run.target_rate for run in mine) / len(mine)
-        label = f"{system} at {rate:,.0f}/s"
+        asked = statistics.median(run.target_rate for run in mine)
+        done = statistics.median(run.end_to_end_rate for run in mine)
+        label = f"{system}: {asked:,.0f}/s asked, {done:,.0f}/s done"
         axes.plot(latencies_ms, [p / 100 for p in _PERCENTILES], label=label)
     axes.set_xscale("log")
     axes.set_xlabel("submit to acknowledgement, ms")

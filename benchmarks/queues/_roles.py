@@ -71,7 +71,6 @@ def worker_main(
     stop: Event,
     results: Queue[Any],
     index: int,
-    max_seconds: float,
 ) -> None:
     """Connect, wait for the start, work until stopped, report."""
     try:
@@ -84,7 +83,6 @@ def worker_main(
             recorder=recorder,
             ready=ready,
             stop=stop,
-            max_seconds=max_seconds,
         )
         runner.run_worker(address, context)
         results.put(("worker", index, recorder.report()))

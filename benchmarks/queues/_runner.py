@@ -70,8 +70,6 @@ class WorkerContext:
     """Call once connected, just before taking the first task."""
     stop: StopFlag
     """Set by the driver once every submitted task is done."""
-    max_seconds: float
-    """The longest the run may last; a bound for any wait."""
 
 
 class Runner(Protocol):
