@@ -11,17 +11,18 @@ from __future__ import annotations
 import socket
 from collections import deque
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from types import TracebackType
+from typing import Generic, Self, TypeVar
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 
 from ._address import split_address
 from ._errors import QuicxError
 from ._events import Accepted, Closed, Event, Refused, StatsReceived
 from ._protocol import Connection
 
-__all__ = ["AsyncLink", "Waiter", "connect_stream"]
+__all__ = ["AsyncClient", "AsyncLink", "Waiter", "connect_stream"]
 
 C = TypeVar("C", bound=Connection)
 Answer = Accepted | Refused | StatsReceived
@@ -176,3 +177,46 @@ class AsyncLink(Generic[C]):
             self.failure = error
         while self._waiters:
             self._waiters.popleft().fail(self.failure)
+
+
+class AsyncClient(Generic[C]):
+    """What the async clients share: ``async with``, and a task group in which
+    each link's reader runs."""
+
+    _link: AsyncLink[C] | None = None
+    _tasks: TaskGroup | None = None
+
+    async def __aenter__(self) -> Self:
+        self._tasks = anyio.create_task_group()
+        await self._tasks.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._tasks is not None
+        await self.aclose()
+        self._tasks.cancel_scope.cancel()
+        await self._tasks.__aexit__(exc_type, exc, tb)
+        self._tasks = None
+
+    async def aclose(self) -> None:
+        """Close the connection; a later call opens a new one."""
+        if self._link is not None:
+            link, self._link = self._link, None
+            await link.aclose()
+
+    def _adopt(self, link: AsyncLink[C]) -> AsyncLink[C]:
+        """Make ``link`` the current one and start its reader."""
+        assert self._tasks is not None
+        self._tasks.start_soon(link.read_forever)
+        self._link = link
+        return link
+
+    def _check_entered(self) -> None:
+        if self._tasks is None:
+            name = type(self).__name__
+            raise RuntimeError(f"use {name} as `async with {name}(...)`")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
-import anyio
-from anyio.abc import TaskGroup
 from quicx_proto import StatsReply
 
 from ._address import DEFAULT_ADDRESS, addresses_of
-from ._async_link import AsyncLink
+from ._async_link import AsyncClient, AsyncLink
 from ._errors import ConnectionLost, Unreachable
 from ._events import Refused, StatsReceived
 from ._protocol import MonitorConnection
@@ -19,7 +16,7 @@ from ._stats import stats_dict
 __all__ = ["AsyncMonitor"]
 
 
-class AsyncMonitor:
+class AsyncMonitor(AsyncClient[MonitorConnection]):
     """Read a daemon's statistics from async code; use it with ``async with``.
 
     Same behaviour and arguments as :class:`Monitor`.
@@ -35,31 +32,6 @@ class AsyncMonitor:
         (self.address,) = addresses_of(address)
         self._timeout = timeout
         self._connect_timeout = connect_timeout
-        self._link: AsyncLink[MonitorConnection] | None = None
-        self._tasks: TaskGroup | None = None
-
-    async def __aenter__(self) -> AsyncMonitor:
-        self._tasks = anyio.create_task_group()
-        await self._tasks.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._tasks is not None
-        await self.aclose()
-        self._tasks.cancel_scope.cancel()
-        await self._tasks.__aexit__(exc_type, exc, tb)
-        self._tasks = None
-
-    async def aclose(self) -> None:
-        """Close the connection; a later call opens a new one."""
-        if self._link is not None:
-            link, self._link = self._link, None
-            await link.aclose()
 
     async def stats(self) -> dict[str, Any]:
         """The daemon's STATS reply as a dict; see :meth:`Monitor.stats`."""
@@ -82,8 +54,7 @@ class AsyncMonitor:
         return answer.stats
 
     async def _connected(self) -> AsyncLink[MonitorConnection]:
-        if self._tasks is None:
-            raise RuntimeError("use AsyncMonitor as `async with AsyncMonitor(...)`")
+        self._check_entered()
         if self._link is not None and self._link.usable:
             return self._link
         try:
@@ -92,6 +63,4 @@ class AsyncMonitor:
             )
         except OSError as exc:
             raise Unreachable((self.address,), str(exc)) from exc
-        self._tasks.start_soon(link.read_forever)
-        self._link = link
-        return link
+        return self._adopt(link)

@@ -6,14 +6,12 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from types import TracebackType
 from typing import TypeVar
 
 import anyio
-from anyio.abc import TaskGroup
 
 from ._address import DEFAULT_ADDRESS, addresses_of
-from ._async_link import AsyncLink, Waiter
+from ._async_link import AsyncClient, AsyncLink, Waiter
 from ._batch import SubmitBatch
 from ._errors import BatchIncomplete, QuicxError, RetryableError, Unreachable
 from ._events import Accepted, Refused
@@ -28,7 +26,7 @@ T = TypeVar("T")
 Link = AsyncLink[ProducerConnection]
 
 
-class AsyncProducer:
+class AsyncProducer(AsyncClient[ProducerConnection]):
     """Submit tasks from async code; use it as ``async with AsyncProducer(...)``.
 
     Same behaviour and arguments as :class:`Producer`, and safe to share
@@ -52,33 +50,7 @@ class AsyncProducer:
         self._retry = retry or RetryPolicy()
         self._window = window
         self._index = 0
-        self._link: Link | None = None
-        self._tasks: TaskGroup | None = None
         self._connecting: anyio.Lock | None = None
-
-    async def __aenter__(self) -> AsyncProducer:
-        self._connecting = anyio.Lock()
-        self._tasks = anyio.create_task_group()
-        await self._tasks.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._tasks is not None
-        await self.aclose()
-        self._tasks.cancel_scope.cancel()
-        await self._tasks.__aexit__(exc_type, exc, tb)
-        self._tasks = None
-
-    async def aclose(self) -> None:
-        """Close the connection; a later call opens a new one."""
-        if self._link is not None:
-            link, self._link = self._link, None
-            await link.aclose()
 
     async def submit(
         self,
@@ -184,8 +156,9 @@ class AsyncProducer:
 
     async def _connected(self) -> Link:
         """The open link, or a new one to the first address that answers."""
-        if self._tasks is None or self._connecting is None:
-            raise RuntimeError("use AsyncProducer as `async with AsyncProducer(...)`")
+        self._check_entered()
+        if self._connecting is None:
+            self._connecting = anyio.Lock()
         async with self._connecting:
             if self._link is not None and self._link.usable:
                 return self._link
@@ -202,9 +175,7 @@ class AsyncProducer:
                     logger.debug("cannot connect to %s: %s", conn.address, exc)
                     self._index = (self._index + 1) % len(self.addresses)
                     continue
-                self._tasks.start_soon(link.read_forever)
-                self._link = link
-                return link
+                return self._adopt(link)
             raise Unreachable(self.addresses, reason)
 
     async def _rotate(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 from quicx_proto import StatsReply
@@ -11,13 +10,13 @@ from ._address import DEFAULT_ADDRESS, addresses_of
 from ._errors import ConnectionLost, Unreachable
 from ._events import Closed, Refused, StatsReceived
 from ._protocol import MonitorConnection
-from ._socket_link import SocketLink
+from ._socket_link import SocketClient, SocketLink
 from ._stats import stats_dict
 
 __all__ = ["Monitor"]
 
 
-class Monitor:
+class Monitor(SocketClient[MonitorConnection]):
     """Read a daemon's statistics, over one connection kept open between calls.
 
     A STATS request changes nothing, so a connection found broken is opened
@@ -38,24 +37,6 @@ class Monitor:
         (self.address,) = addresses_of(address)
         self._timeout = timeout
         self._connect_timeout = connect_timeout
-        self._link: SocketLink[MonitorConnection] | None = None
-
-    def __enter__(self) -> Monitor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the connection; a later call opens a new one."""
-        if self._link is not None:
-            self._link.close()
-            self._link = None
 
     def stats(self) -> dict[str, Any]:
         """The daemon's STATS reply as a dict of its fields (see :func:`stats_dict`).

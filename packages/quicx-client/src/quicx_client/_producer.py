@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from types import TracebackType
 from typing import TypeVar
 
 from ._address import DEFAULT_ADDRESS, addresses_of
@@ -19,7 +18,7 @@ from ._errors import (
 from ._events import Accepted, Closed, Refused
 from ._protocol import ProducerConnection, submit_message
 from ._retry import RetryBudget, RetryPolicy
-from ._socket_link import SocketLink
+from ._socket_link import SocketClient, SocketLink
 
 __all__ = ["Producer"]
 
@@ -29,7 +28,7 @@ T = TypeVar("T")
 Link = SocketLink[ProducerConnection]
 
 
-class Producer:
+class Producer(SocketClient[ProducerConnection]):
     """Submit tasks to one Quicx daemon, or to the first of several that answers.
 
     A producer keeps one connection open and moves to the next address when
@@ -61,24 +60,6 @@ class Producer:
         self._retry = retry or RetryPolicy()
         self._window = window
         self._index = 0
-        self._link: Link | None = None
-
-    def __enter__(self) -> Producer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the connection; a later call opens a new one."""
-        if self._link is not None:
-            self._link.close()
-            self._link = None
 
     def submit(
         self,

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import select
 import socket
-from typing import Generic, TypeVar
+from types import TracebackType
+from typing import Generic, Self, TypeVar
 
 from ._address import split_address
 from ._errors import ConnectionLost, ProtocolViolation, QuicxError
 from ._events import Closed, Event
 from ._protocol import Connection
 
-__all__ = ["SocketLink"]
+__all__ = ["SocketClient", "SocketLink"]
 
 RECEIVE_SIZE = 256 * 1024
 
@@ -115,3 +116,26 @@ class SocketLink(Generic[C]):
     def _lost(self, reason: str) -> ConnectionLost:
         self._sock.close()
         return self.conn.connection_lost(reason)
+
+
+class SocketClient(Generic[C]):
+    """What the blocking clients share: one link at a time, closed on exit."""
+
+    _link: SocketLink[C] | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; a later call opens a new one."""
+        if self._link is not None:
+            self._link.close()
+            self._link = None
