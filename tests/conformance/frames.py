@@ -180,17 +180,22 @@ def describe(value: object) -> object:
     return value
 
 
-def differences(recorded: object, found: object, path: str = "") -> Iterator[str]:
+def differences(
+    old: object,
+    new: object,
+    path: str = "",
+    names: tuple[str, str] = ("recorded", "found"),
+) -> Iterator[str]:
     """Yield ``path: recorded X, found Y`` for every field where two
-    :func:`describe` renderings differ."""
-    if isinstance(recorded, dict) and isinstance(found, dict):
-        for key in dict.fromkeys([*recorded, *found]):
+    :func:`describe` renderings differ; ``names`` replaces the two words."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in dict.fromkeys([*old, *new]):
             where = f"{path}.{key}" if path else str(key)
-            yield from differences(recorded.get(key), found.get(key), where)
-    elif isinstance(recorded, list) and isinstance(found, list):
-        if len(recorded) != len(found):
-            yield f"{path}: recorded {len(recorded)} items, found {len(found)}"
-        for i, (a, b) in enumerate(zip(recorded, found, strict=False)):
-            yield from differences(a, b, f"{path}[{i}]")
-    elif recorded != found or type(recorded) is not type(found):
-        yield f"{path}: recorded {recorded!r}, found {found!r}"
+            yield from differences(old.get(key), new.get(key), where, names)
+    elif isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            yield f"{path}: {names[0]} {len(old)} items, {names[1]} {len(new)}"
+        for i, (a, b) in enumerate(zip(old, new, strict=False)):
+            yield from differences(a, b, f"{path}[{i}]", names)
+    elif old != new or type(old) is not type(new):
+        yield f"{path}: {names[0]} {old!r}, {names[1]} {new!r}"
