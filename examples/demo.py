@@ -61,6 +61,8 @@ def main() -> int:
         started = time.monotonic()
         try:
             show(address, args.duration)
+        except KeyboardInterrupt:
+            say("interrupted")
         finally:
             stop.set()
             drain(address, deadline=time.monotonic() + 3)
@@ -80,6 +82,7 @@ def daemon() -> Iterator[str]:
         [*command, "--log-level", "error", "--memory", "32MiB", "--drain-grace", "1"],
         stdout=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # Ctrl-C stops the demo, which then stops this
     )
     try:
         yield read_address(process)
