@@ -1,12 +1,15 @@
-// Compiles spec/quicx.ksy with the official Kaitai Struct compiler into the
-// Python reference decoder the tests use, tests/reference/quicx_frame.py.
+// Compiles the specs with the official Kaitai Struct compiler into the Python
+// reference decoders the tests use: spec/quicx.ksy (the wire format) into
+// tests/reference/quicx_frame.py and spec/journal.ksy (the daemon's journal)
+// into tests/reference/quicx_journal.py.
 //
 // Run from the repository root, after `npm ci --prefix spec/kaitai`:
 //
-//   node spec/kaitai/compile.mjs           write the decoder
-//   node spec/kaitai/compile.mjs --check   write nothing; exit 1 when stale
+//   node spec/kaitai/compile.mjs           write the decoders
+//   node spec/kaitai/compile.mjs --check   write nothing; exit 1 when one is stale
 //
-// Any compiler error or warning fails the run (exit 1) and is printed.
+// Any compiler error or warning, in either spec, fails the run (exit 1) and
+// is printed.
 //
 // The compiler's JavaScript build checks the spec, then throws on the first
 // error and silently drops every warning. To see them all, this script loads
@@ -24,15 +27,20 @@ import yaml from "js-yaml";
 
 const COMPILER_VERSION = "0.11.0";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const SPEC = join(ROOT, "spec", "quicx.ksy");
-const OUTPUT = join(ROOT, "tests", "reference", "quicx_frame.py");
-const COMPILED_NAME = "quicx_frame.py";
-const HEADER = [
-  `# Generated from spec/quicx.ksy by kaitai-struct-compiler ${COMPILER_VERSION}; do not edit.`,
-  "# Regenerate with: node spec/kaitai/compile.mjs",
-  "# mypy: ignore-errors",
-  "",
-].join("\n");
+// Each spec, the file the compiler names its parser, and where it goes.
+const TARGETS = [
+  { spec: "spec/quicx.ksy", compiled: "quicx_frame.py" },
+  { spec: "spec/journal.ksy", compiled: "quicx_journal.py" },
+].map((target) => ({
+  ...target,
+  output: join(ROOT, "tests", "reference", target.compiled),
+  header: [
+    `# Generated from ${target.spec} by kaitai-struct-compiler ${COMPILER_VERSION}; do not edit.`,
+    "# Regenerate with: node spec/kaitai/compile.mjs",
+    "# mypy: ignore-errors",
+    "",
+  ].join("\n"),
+}));
 
 // Where the compiler holds every problem it found in the spec, errors and
 // warnings alike, just before it throws on the first error.
@@ -68,7 +76,7 @@ function loadCompiler() {
   return compiler;
 }
 
-// The spec imports nothing; an import appearing in it is a mistake here.
+// The specs import nothing; an import appearing in one is a mistake here.
 const refuseImports = {
   importYaml(name) {
     return Promise.reject(
@@ -77,7 +85,7 @@ const refuseImports = {
   },
 };
 
-async function compile(compiler, spec) {
+async function compile(compiler, target, spec) {
   const problems = [];
   globalThis.__quicxKaitaiProblem = (message) => problems.push(message);
   let files;
@@ -92,13 +100,37 @@ async function compile(compiler, spec) {
   }
   if (problems.length > 0) {
     const list = problems.map((p) => p.trimEnd()).join("\n");
-    throw new Failure(`the compiler reported problems in spec/quicx.ksy:\n${list}`);
+    throw new Failure(`the compiler reported problems in ${target.spec}:\n${list}`);
   }
   const names = Object.keys(files);
-  if (names.length !== 1 || names[0] !== COMPILED_NAME) {
-    throw new Failure(`expected the compiler to write ${COMPILED_NAME}, got ${names}`);
+  if (names.length !== 1 || names[0] !== target.compiled) {
+    throw new Failure(`expected the compiler to write ${target.compiled}, got ${names}`);
   }
-  return HEADER + files[COMPILED_NAME];
+  return target.header + files[target.compiled];
+}
+
+// Compile one target; return 0 when its decoder is (now) up to date, 1 when
+// it is stale and only checked.
+async function build(compiler, target, check) {
+  const path = join(ROOT, target.spec);
+  const spec = yaml.load(readFileSync(path, "utf8"), { filename: path });
+  const generated = await compile(compiler, target, spec);
+  const shown = relative(process.cwd(), target.output);
+  if (readOrNull(target.output) === generated) {
+    console.log(`${shown} is up to date`);
+    return 0;
+  }
+  if (check) {
+    console.error(
+      `${shown} is stale: it differs from what ${target.spec} compiles to; ` +
+        "run node spec/kaitai/compile.mjs (or nox -s generate) and commit it",
+    );
+    return 1;
+  }
+  mkdirSync(dirname(target.output), { recursive: true });
+  writeFileSync(target.output, generated);
+  console.log(`wrote ${shown}`);
+  return 0;
 }
 
 function readOrNull(path) {
@@ -118,24 +150,12 @@ async function main(argv) {
   if (unknown.length > 0) {
     throw new Failure(`unknown arguments: ${unknown.join(" ")}; usage: compile.mjs [--check]`);
   }
-  const spec = yaml.load(readFileSync(SPEC, "utf8"), { filename: SPEC });
-  const generated = await compile(loadCompiler(), spec);
-  const shown = relative(process.cwd(), OUTPUT);
-  if (readOrNull(OUTPUT) === generated) {
-    console.log(`${shown} is up to date`);
-    return 0;
+  const compiler = loadCompiler();
+  let status = 0;
+  for (const target of TARGETS) {
+    status = Math.max(status, await build(compiler, target, check));
   }
-  if (check) {
-    console.error(
-      `${shown} is stale: it differs from what spec/quicx.ksy compiles to; ` +
-        "run node spec/kaitai/compile.mjs (or nox -s generate) and commit it",
-    );
-    return 1;
-  }
-  mkdirSync(dirname(OUTPUT), { recursive: true });
-  writeFileSync(OUTPUT, generated);
-  console.log(`wrote ${shown}`);
-  return 0;
+  return status;
 }
 
 try {
