@@ -16,6 +16,7 @@ from quicx_pmad import Arena
 
 __all__ = [
     "ALLOCATORS",
+    "ARENAS",
     "arena_for",
     "calibration_latency",
     "churn_latency",
@@ -34,12 +35,14 @@ def sizes(count: int, seed: int) -> list[int]:
     return [int(2 ** rng.uniform(4, 10)) for _ in range(count)]
 
 
-def arena_for(live: int) -> Arena:
-    """Return an arena with room for `live` blocks of the size mix, and spare."""
-    return Arena(96 * 2**20 + live * 400)
+def arena_for(live: int, name: str = "pmad") -> Arena:
+    """Return an arena with room for `live` blocks of the size mix, and spare;
+    without its lock for "pmad-nolock"."""
+    return Arena(96 * 2**20 + live * 400, threadsafe=name != "pmad-nolock")
 
 
-ALLOCATORS = ("pmad", "bytearray", "bytes")
+ALLOCATORS = ("pmad", "pmad-nolock", "bytearray", "bytes")
+ARENAS = ("pmad", "pmad-nolock")
 
 
 Loop = Callable[[list[int]], tuple[int, int]]
@@ -85,28 +88,32 @@ def _medians(times: list[tuple[int, int]]) -> dict[str, float]:
 
 def pmad_pairs(
     lives: tuple[int, ...], pairs: int, seed: int
-) -> dict[int, dict[str, float]]:
-    """Return, per live count, the median wall and CPU ns of an alloc+free pair.
+) -> dict[str, dict[int, dict[str, float]]]:
+    """Return, per arena kind and live count, the median wall and CPU ns of an
+    alloc+free pair.
 
-    One arena per live count, filled with that many blocks of the size mix;
-    the timed batches alternate between the arenas, so machine noise falls
-    on every live count alike.
+    One arena per kind (locked or not) and live count, filled with that many
+    blocks of the size mix; the timed batches go round all the arenas in
+    turn, so machine noise falls on each alike.
     """
-    arenas = {live: arena_for(live) for live in lives}
+    keys = [(name, live) for name in ARENAS for live in lives]
+    arenas = {key: arena_for(key[1], key[0]) for key in keys}
     held = {
-        live: [arena.alloc(n).handle for n in sizes(live, seed)]
-        for live, arena in arenas.items()
+        key: [arena.alloc(n).handle for n in sizes(key[1], seed)]
+        for key, arena in arenas.items()
     }
-    loops = {live: _pmad_loop(arena) for live, arena in arenas.items()}
+    loops = {key: _pmad_loop(arena) for key, arena in arenas.items()}
     mix = sizes(pairs, seed + 1)
-    times: dict[int, list[tuple[int, int]]] = {live: [] for live in lives}
+    times: dict[tuple[str, int], list[tuple[int, int]]] = {key: [] for key in keys}
     for i in range(0, pairs, PAIR_BATCH):
-        for live, loop in loops.items():
-            times[live].append(loop(mix[i : i + PAIR_BATCH]))
+        for key, loop in loops.items():
+            times[key].append(loop(mix[i : i + PAIR_BATCH]))
     held.clear()
     for arena in arenas.values():
         arena.close()
-    return {live: _medians(batches) for live, batches in times.items()}
+    return {
+        name: {live: _medians(times[name, live]) for live in lives} for name in ARENAS
+    }
 
 
 def plain_pairs(
@@ -158,11 +165,11 @@ def _switches() -> int:
 Churn = tuple[list[int], list[int], int]
 
 
-def _churn_pmad(live: int, steps: list[int], rng: random.Random) -> Churn:
+def _churn_pmad(name: str, live: int, steps: list[int], rng: random.Random) -> Churn:
     """Return (alloc ns, free ns) samples of churn on an arena, and how many
     times the process was preempted meanwhile."""
     clock = time.perf_counter_ns
-    arena = arena_for(live)
+    arena = arena_for(live, name)
     alloc, free = arena.alloc, arena.free
     held = [alloc(n).handle for n in sizes(live, rng.randrange(1 << 30))]
     alloc_ns: list[int] = []
@@ -251,8 +258,8 @@ def churn_latency(name: str, live: int, ops: int, seed: int) -> dict[str, object
     """
     rng = random.Random(seed)
     steps = sizes(ops, seed + 2)
-    if name == "pmad":
-        alloc_ns, free_ns, switches = _churn_pmad(live, steps, rng)
+    if name in ARENAS:
+        alloc_ns, free_ns, switches = _churn_pmad(name, live, steps, rng)
     else:
         make = bytearray if name == "bytearray" else bytes
         alloc_ns, free_ns, switches = _churn_plain(make, live, steps, rng)

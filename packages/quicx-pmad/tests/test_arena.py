@@ -329,3 +329,24 @@ def test_the_default_slab_size_fits_the_largest_class(largest: int) -> None:
         assert arena.slab_size >= DEFAULT_SLAB_SIZE
         assert arena.slab_size % (64 << 10) == 0
         assert arena.alloc(largest).capacity == largest
+
+
+def test_an_arena_without_its_lock_behaves_the_same_in_one_thread() -> None:
+    arena = Arena(
+        4096 + 4 * SMALL_SLAB,
+        size_classes=SMALL_CLASSES,
+        slab_size=SMALL_SLAB,
+        threadsafe=False,
+    )
+    with arena:
+        blocks = fill(arena, 1024)
+        assert len(blocks) == 4 * 3
+        arena.failure_hook = lambda n: True
+        arena.failure_hook = None
+        for block in blocks:
+            assert bytes(arena.view(block.handle, 4)) == bytes(block.view[:4])
+            arena.free(block)
+        with pytest.raises(DoubleFree):
+            arena.free(blocks[0])
+        check_stats_add_up(arena.stats(), SMALL_SLAB)
+        assert arena.stats().free_slabs == 4

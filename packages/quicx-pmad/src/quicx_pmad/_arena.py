@@ -55,6 +55,23 @@ from ._stats import ArenaStats, snapshot
 __all__ = ["Arena"]
 
 
+class _NoLock:
+    """Stands in for the lock of an arena made with ``threadsafe=False``.
+
+    ``acquire`` and ``release`` are builtins that take no argument and do
+    nothing that matters, so the hot paths pay almost nothing for them.
+    """
+
+    __slots__ = ()
+    acquire = release = staticmethod(().__len__)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
 class Arena:
     """A fixed-size arena of memory blocks with O(1) alloc and free.
 
@@ -73,10 +90,16 @@ class Arena:
         there and no alloc pays for a page fault later; costs start-up time
         (about 0.1 s per GiB on bare metal, seconds per GiB in some VMs).
         False leaves pages to commit on first use.
+    :param threadsafe: take a lock around every operation (the default), so
+        threads may share the arena. False saves that lock, about 0.25 us of
+        each alloc+free pair, for programs that use the arena from one
+        thread only.
     :raises ValueError: the parameters cannot make an arena; the message
         names the limit.
     :raises FileExistsError: a shared segment of that name exists already.
     """
+
+    _lock: threading.Lock | _NoLock
 
     def __init__(
         self,
@@ -86,6 +109,7 @@ class Arena:
         slab_size: int | None = None,
         shared: str | None = None,
         populate: bool = True,
+        threadsafe: bool = True,
     ) -> None:
         if size_classes is None:
             classes = default_size_classes()
@@ -102,6 +126,8 @@ class Arena:
         try:
             write_header(memory.view, geometry, arena_id)
             self._setup(memory, geometry, arena_id, owner=True)
+            if not threadsafe:
+                self._lock = _NoLock()
         except BaseException:
             memory.close()
             raise
