@@ -40,7 +40,7 @@ def task(task_id: int, payload: bytes = b"p", ttr_ms: int = 60_000) -> Task:
 
 def test_worker_answers_tasks_and_pauses_before_it_leaves(scripted: Start) -> None:
     seen: list[object] = []
-    finished = threading.Event()
+    finished, paused = threading.Event(), threading.Event()
 
     def daemon_side(conn: ScriptedConnection) -> None:
         seen.append(conn.receive())
@@ -48,6 +48,7 @@ def test_worker_answers_tasks_and_pauses_before_it_leaves(scripted: Start) -> No
         seen.extend(conn.receive() for _ in range(3))
         finished.set()
         seen.append(conn.receive())
+        paused.set()
 
     def handle(t: ClientTask) -> bytes:
         if t.payload == b"boom":
@@ -59,6 +60,7 @@ def test_worker_answers_tasks_and_pauses_before_it_leaves(scripted: Start) -> No
     daemon = scripted(daemon_side)
     with running(Worker(daemon.address, handle, queues=["q", "r"], concurrency=3)):
         assert finished.wait(10)
+    assert paused.wait(10)
     assert seen[0] == Ready(credit=3, queues=("q", "r"))
     answers = {type(m).__name__ + str(getattr(m, "task_id", "")): m for m in seen[1:4]}
     assert answers["Done1"] == Done(task_id=1, result=b"OK")
