@@ -1,4 +1,4 @@
-"""Read spec/quicx.ksy into the small model the renderers need.
+"""Read a .ksy (spec/quicx.ksy, spec/journal.ksy) into the model the renderers need.
 
 Only the subset of Kaitai Struct that Quicx uses is understood; anything else
 raises ``SpecError`` naming the type and field, so a spec change the generator
@@ -15,8 +15,12 @@ The mapping rules:
   ``type: str``, bytes otherwise. Such wrappers are inlined, never classes.
 - ``repeat: expr`` whose ``repeat-expr`` names the unsigned-int field right
   before it is a tuple; that count field is computed, not stored.
+- The *frame* is a header type followed by a body sized by the header's
+  ``len_body`` and switched on one of its enum fields. It is either the root
+  itself (a wire frame) or the type the root repeats until the end of the
+  stream (a journal record); the root's other fields are records.
 - Any other user type is a record (a nested class), or a message when the
-  root's body switch names it.
+  frame's body switch names it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ __all__ = [
     "Text",
     "TypeDef",
     "UInt",
+    "fixed_size",
     "read_spec",
 ]
 
@@ -152,29 +157,48 @@ class Spec:
     records: tuple[TypeDef, ...]
     messages: tuple[Message, ...]
     enums: dict[str, EnumDef]
+    switch_enum: str = "msg_type"
+    """The enum whose members choose a body layout."""
 
     @property
     def header_size(self) -> int:
         """Bytes in the fixed header."""
-        size = 0
-        for field in self.header.fields:
-            if isinstance(field.type, Magic):
-                size += len(field.type.contents)
-            elif isinstance(field.type, UInt | EnumRef):
-                size += field.type.bits // 8
-            else:
-                raise SpecError(f"header.{field.id} has no fixed size")
-        return size
+        return fixed_size(self.header)
 
     @property
     def protocol_version(self) -> int:
         """The single value the header's version field allows."""
-        for field in self.header.fields:
+        return self.version_of(self.header.id)
+
+    def record(self, type_id: str) -> TypeDef:
+        """The record type named ``type_id``."""
+        for record in self.records:
+            if record.id == type_id:
+                return record
+        raise SpecError(f"no record type {type_id!r}")
+
+    def version_of(self, type_id: str) -> int:
+        """The single value the version field of type ``type_id`` allows."""
+        type_def = self.header if type_id == self.header.id else self.record(type_id)
+        for field in type_def.fields:
             if field.id == "version" and isinstance(field.type, UInt):
                 allowed = field.type.allowed
                 if isinstance(allowed, tuple) and len(allowed) == 1:
                     return allowed[0]
-        raise SpecError("header.version must be valid for exactly one value")
+        raise SpecError(f"{type_id}.version must be valid for exactly one value")
+
+
+def fixed_size(type_def: TypeDef) -> int:
+    """Bytes in a type made only of constants and integers."""
+    size = 0
+    for field in type_def.fields:
+        if isinstance(field.type, Magic):
+            size += len(field.type.contents)
+        elif isinstance(field.type, UInt | EnumRef):
+            size += field.type.bits // 8
+        else:
+            raise SpecError(f"{type_def.id}.{field.id} has no fixed size")
+    return size
 
 
 def read_spec(ksy: dict[str, Any]) -> Spec:
@@ -187,19 +211,22 @@ def read_spec(ksy: dict[str, Any]) -> Spec:
     enums = {name: _read_enum(name, body) for name, body in ksy["enums"].items()}
     types: dict[str, Any] = ksy["types"]
     wrappers = {name: w for name, body in types.items() if (w := _wrapper(body))}
-    header_id, cases = _read_root(ksy["seq"], enums)
+    frame_id, frame_seq = _find_frame(ksy["seq"], types)
+    header_id, switch_enum, cases = _read_frame(frame_seq, enums)
     message_ids = {type_id for _, type_id in cases}
     records = tuple(
         _read_type(name, body, enums, wrappers, types)
         for name, body in types.items()
-        if name not in wrappers and name not in message_ids and name != header_id
+        if name not in wrappers
+        and name not in message_ids
+        and name not in (header_id, frame_id)
     )
     messages = tuple(
         Message(member, _read_type(type_id, types[type_id], enums, wrappers, types))
         for member, type_id in cases
     )
     header = _read_type(header_id, types[header_id], enums, wrappers, types)
-    return Spec(header, records, messages, enums)
+    return Spec(header, records, messages, enums, switch_enum)
 
 
 def _read_enum(name: str, body: dict[Any, Any]) -> EnumDef:
@@ -211,10 +238,37 @@ def _read_enum(name: str, body: dict[Any, Any]) -> EnumDef:
     return EnumDef(name, tuple(members))
 
 
-def _read_root(
+def _is_frame(seq: list[dict[str, Any]]) -> bool:
+    return len(seq) == 2 and "switch-on" in (seq[1].get("type") or {})
+
+
+def _find_frame(
+    seq: list[dict[str, Any]], types: dict[str, Any]
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """Return the frame's type id (None when it is the root) and its seq."""
+    if _is_frame(seq):
+        return None, seq
+    for entry in seq:
+        where = f"root.{entry.get('id')}"
+        if set(entry) - {"id", "doc", "type", "repeat"}:
+            raise SpecError(f"{where}: a root field may only have a type and doc")
+        if entry.get("type") not in types:
+            raise SpecError(f"{where}: the root may only hold user types")
+    repeated = [entry for entry in seq if "repeat" in entry]
+    if len(repeated) != 1 or repeated[0]["repeat"] != "eos":
+        raise SpecError("the root must be a frame or repeat one type until eos")
+    frame_id: str = repeated[0]["type"]
+    body = types[frame_id]
+    if set(body) - {"doc", "seq"} or not _is_frame(body.get("seq", [])):
+        raise SpecError(f"type {frame_id} must be exactly a header and a body")
+    return frame_id, body["seq"]
+
+
+def _read_frame(
     seq: list[dict[str, Any]], enums: dict[str, EnumDef]
-) -> tuple[str, list[tuple[EnumMember, str]]]:
-    """Return the header's type id and (msg_type member, type id) per message."""
+) -> tuple[str, str, list[tuple[EnumMember, str]]]:
+    """Return the header's type id, the enum the body switches on, and
+    (member, type id) per message."""
     if len(seq) != 2:
         raise SpecError("the root seq must be exactly a header and a body")
     header, body = seq
@@ -222,14 +276,18 @@ def _read_root(
     if body.get("size") != f"{header['id']}.len_body" or "switch-on" not in switch:
         raise SpecError("body must be sized by len_body and switch on msg_type")
     cases = []
+    switch_enums = set()
     for key, type_id in switch["cases"].items():
         match = _CASE.match(str(key))
         if not match or match[1] not in enums:
             raise SpecError(f"body case {key!r} is not enum::member")
         members = {m.id: m for m in enums[match[1]].members}
         cases.append((members[match[2]], type_id))
+        switch_enums.add(match[1])
+    if len(switch_enums) != 1:
+        raise SpecError("every body case must name a member of the same enum")
     cases.sort(key=lambda case: case[0].value)
-    return header["type"], cases
+    return header["type"], switch_enums.pop(), cases
 
 
 def _wrapper(body: dict[str, Any]) -> Text | Blob | None:

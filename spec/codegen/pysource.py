@@ -11,35 +11,44 @@ from __future__ import annotations
 import re
 import textwrap
 
+from ksy_model import Field, Magic, TypeDef
+
 __all__ = [
-    "GENERATED_NOTICE",
     "LINE_LENGTH",
     "bytes_literal",
     "camel",
+    "carried_fields",
     "docstring",
     "from_import",
     "generated_header",
+    "generated_notice",
     "sort_names",
     "string_list",
 ]
 
 LINE_LENGTH = 88
 
-GENERATED_NOTICE = (
-    "Generated from spec/quicx.ksy by spec/codegen/generate.py; do not edit."
-)
+
+def generated_notice(spec: str) -> str:
+    """The first line of a file generated from ``spec``, without the ``#``."""
+    return f"Generated from {spec} by spec/codegen/generate.py; do not edit."
 
 
-def generated_header(summary: str) -> list[str]:
-    """The module docstring every generated file starts with."""
+def generated_header(summary: str, spec: str) -> list[str]:
+    """The module docstring every file generated from ``spec`` starts with."""
     return [
-        f"# {GENERATED_NOTICE}",
+        f"# {generated_notice(spec)}",
         f'"""{summary}',
         "",
-        "To change this file, change spec/quicx.ksy, then run",
+        f"To change this file, change {spec}, then run",
         "``python spec/codegen/generate.py`` from the repository root.",
         '"""',
     ]
+
+
+def carried_fields(type_def: TypeDef) -> tuple[Field, ...]:
+    """The fields a class holds: all but constants, which the codec supplies."""
+    return tuple(f for f in type_def.fields if not isinstance(f.type, Magic))
 
 
 def camel(identifier: str) -> str:

@@ -20,10 +20,13 @@ from pysource import (
     LINE_LENGTH,
     bytes_literal,
     camel,
+    carried_fields,
     from_import,
     generated_header,
+    sort_names,
     string_list,
 )
+from targets import SUPPORT_PACKAGE, Target
 
 __all__ = ["render_codecs"]
 
@@ -39,11 +42,11 @@ class _Imports:
         self.messages: set[str] = set()
 
 
-def render_codecs(spec: Spec) -> str:
+def render_codecs(spec: Spec, target: Target) -> str:
     """Return the source of the codecs module."""
     imports = _Imports()
     imports.constructs.add("BodyCodec")
-    imports.messages.add("MsgType")
+    imports.messages.add(camel(spec.switch_enum))
     header = _render_struct(spec.header, imports, terminated=False)
     sections = [header]
     for record in _records_in_order(spec):
@@ -53,21 +56,26 @@ def render_codecs(spec: Spec) -> str:
         sections.append(_render_struct(message.type, imports, terminated=True))
         sections.extend(_render_converters(message.type, imports))
     sections.append(_render_table(spec))
+    exports = ["BODIES", spec.header.id.upper()]
+    if target.export_records:
+        exports += [record.id.upper() for record in spec.records]
     lines = [
-        *generated_header(
-            "Construct codecs for the Quicx frame header and every message body."
-        ),
+        *generated_header(target.codecs_summary, target.spec.as_posix()),
         "",
         "from __future__ import annotations",
         "",
         "from typing import Any",
         "",
-        *from_import("construct", imports.construct),
+        *_import_blocks(
+            target,
+            {
+                "construct": imports.construct,
+                f"{SUPPORT_PACKAGE}._constructs": imports.constructs,
+                target.messages_module: imports.messages,
+            },
+        ),
         "",
-        *from_import("quicx_proto._constructs", imports.constructs),
-        *from_import("quicx_proto._generated_messages", imports.messages),
-        "",
-        *string_list("__all__", ["BODIES", "HEADER"]),
+        *string_list("__all__", sort_names(exports)),
     ]
     after_def = True
     for section in sections:
@@ -75,6 +83,19 @@ def render_codecs(spec: Spec) -> str:
         lines += ["", "", *section] if is_def or after_def else ["", *section]
         after_def = is_def
     return "\n".join(lines) + "\n"
+
+
+def _import_blocks(target: Target, modules: dict[str, set[str]]) -> list[str]:
+    """``from`` imports as ruff's isort groups them: other packages first, then
+    the target's own package, which ruff counts as first-party."""
+    own = [m for m in sorted(modules) if m.startswith(f"{target.package}.")]
+    others = [m for m in sorted(modules) if m not in own]
+    lines: list[str] = []
+    for block in (others, own):
+        for module in block:
+            lines += from_import(module, modules[module])
+        lines.append("")
+    return lines[:-1]
 
 
 def _records_in_order(spec: Spec) -> list[TypeDef]:
@@ -158,11 +179,12 @@ def _render_converters(type_def: TypeDef, imports: _Imports) -> list[list[str]]:
         f"def _{type_def.id}_from_dict(fields: Any) -> {name}:",
         f'    """A {name} from what its codec parsed."""',
     ]
-    if not type_def.fields:
+    fields = carried_fields(type_def)
+    if not fields:
         return [[*to_dict, "    return {}"], [*from_dict, f"    return {name}()"]]
     to_dict.append("    return {")
     from_dict.append(f"    return {name}(")
-    for field in type_def.fields:
+    for field in fields:
         value = _to_value(field, f"message.{field.id}")
         to_dict.extend(_wrap_item(f'"{field.id}": ', value, 8))
         value = _from_value(field.type, f'fields["{field.id}"]', imports)
@@ -221,7 +243,7 @@ def _render_table(spec: Spec) -> list[str]:
         type_id = message.type.id
         lines += [
             "    BodyCodec(",
-            f"        MsgType.{message.msg_type.id.upper()},",
+            f"        {camel(spec.switch_enum)}.{message.msg_type.id.upper()},",
             f"        {camel(type_id)},",
             f"        {type_id.upper()},",
             f"        _{type_id}_to_dict,",

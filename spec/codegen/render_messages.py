@@ -19,36 +19,32 @@ from ksy_model import (
 )
 from pysource import (
     camel,
+    carried_fields,
     docstring,
     from_import,
     generated_header,
     sort_names,
     string_list,
 )
+from targets import SUPPORT_PACKAGE, Target
 
 __all__ = ["render_messages"]
 
-_ENUM_DOCS = {
-    "msg_type": "Which message a frame's body holds (the spec's msg_type enum).",
-    "error_code": "What went wrong, as carried by ERROR and ProtocolError.",
-}
 
-
-def render_messages(spec: Spec) -> str:
+def render_messages(spec: Spec, target: Target) -> str:
     """Return the source of the messages module."""
     classes = [*spec.records, *(m.type for m in spec.messages)]
     enums = list(spec.enums.values())
     checks: set[str] = set()
     bodies = [_render_class(t, spec, checks) for t in classes]
     exports = [
-        "HEADER_SIZE",
-        "PROTOCOL_VERSION",
+        *(constant.name for constant in target.constants),
         *(camel(e.id) for e in enums),
-        "Message",
+        target.union_name,
         *(camel(t.id) for t in classes),
     ]
     lines = [
-        *generated_header("Enums, constants and message classes of Quicx."),
+        *generated_header(target.messages_summary, target.spec.as_posix()),
         "",
         "from __future__ import annotations",
         "",
@@ -56,26 +52,27 @@ def render_messages(spec: Spec) -> str:
         "from dataclasses import dataclass",
         "from typing import TypeAlias",
         "",
-        *from_import("quicx_proto._validation", checks),
+        *from_import(f"{SUPPORT_PACKAGE}._validation", checks),
         "",
         *string_list("__all__", sort_names(exports)),
-        "",
-        f"HEADER_SIZE = {spec.header_size}",
-        '"""Bytes in the fixed header that starts every frame."""',
-        "",
-        f"PROTOCOL_VERSION = {spec.protocol_version}",
-        '"""The version byte of every frame this package reads and writes."""',
     ]
+    for constant in target.constants:
+        lines += [
+            "",
+            f"{constant.name} = {constant.value(spec)}",
+            f'"""{constant.doc}"""',
+        ]
     for enum_def in enums:
-        lines += ["", "", *_render_enum(enum_def)]
+        lines += ["", "", *_render_enum(enum_def, target)]
     for body in bodies:
         lines += ["", "", *body]
-    lines += ["", "", *_render_union([camel(m.type.id) for m in spec.messages])]
+    names = [camel(m.type.id) for m in spec.messages]
+    lines += ["", "", *_render_union(names, target)]
     return "\n".join(lines) + "\n"
 
 
-def _render_enum(enum_def: EnumDef) -> list[str]:
-    doc = _ENUM_DOCS.get(enum_def.id, f"The spec's {enum_def.id} enum.")
+def _render_enum(enum_def: EnumDef, target: Target) -> list[str]:
+    doc = target.enum_docs.get(enum_def.id, f"The spec's {enum_def.id} enum.")
     lines = [f"class {camel(enum_def.id)}(enum.IntEnum):", *docstring(doc, 4), ""]
     for member in enum_def.members:
         lines.append(f"    {member.id.upper()} = {member.value}")
@@ -83,10 +80,10 @@ def _render_enum(enum_def: EnumDef) -> list[str]:
     return lines
 
 
-def _render_union(names: list[str]) -> list[str]:
-    lines = ["Message: TypeAlias = (", f"    {names[0]}"]
+def _render_union(names: list[str], target: Target) -> list[str]:
+    lines = [f"{target.union_name}: TypeAlias = (", f"    {names[0]}"]
     lines += [f"    | {name}" for name in names[1:]]
-    lines += [")", '"""Any Quicx message: what encode() takes and feed() returns."""']
+    lines += [")", f'"""{target.union_doc}"""']
     return lines
 
 
@@ -97,14 +94,15 @@ def _render_class(type_def: TypeDef, spec: Spec, checks: set[str]) -> list[str]:
         f"class {name}:",
         *docstring(type_def.doc, 4),
     ]
-    if not type_def.fields:
+    fields = carried_fields(type_def)
+    if not fields:
         return lines
     lines.append("")
-    for field in type_def.fields:
+    for field in fields:
         lines.append(f"    {field.id}: {_annotation(field.type, spec)}")
         lines.extend(docstring(field.doc, 4))
     lines += ["", "    def __post_init__(self) -> None:"]
-    for field in type_def.fields:
+    for field in fields:
         lines.extend(_render_check(name, field, spec, checks))
     return lines
 
@@ -147,7 +145,8 @@ def _render_check(
 
 def _check_call(label: str, value: str, field_type: FieldType, checks: set[str]) -> str:
     match field_type:
-        case UInt(bits=bits, allowed=None):
+        case UInt(bits=bits):
+            # A narrower range is left to the codec's Valid, as for the header.
             call = f"check_uint({label}, {value}, {bits})"
         case EnumRef(enum=enum_id):
             call = f"check_enum({label}, {value}, {camel(enum_id)})"

@@ -1,0 +1,1 @@
+"""The journal: broker events on disk, so acknowledged tasks survive a crash."""
