@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pmad_helpers import SMALL_CLASSES, SMALL_SLAB, check_stats_add_up, small_arena
 from quicx_pmad import (
     DEFAULT_SLAB_SIZE,
@@ -18,6 +20,7 @@ from quicx_pmad import (
     StaleHandle,
     default_size_classes,
 )
+from quicx_pmad._layout import class_table
 
 
 def fill(arena: Arena, n: int) -> list[Block]:
@@ -350,3 +353,11 @@ def test_an_arena_without_its_lock_behaves_the_same_in_one_thread() -> None:
             arena.free(blocks[0])
         check_stats_add_up(arena.stats(), SMALL_SLAB)
         assert arena.stats().free_slabs == 4
+
+
+@given(n=st.integers(min_value=1, max_value=1 << 20))
+def test_any_size_gets_the_smallest_default_class_that_holds_it(n: int) -> None:
+    classes = default_size_classes()
+    expected = min(c for c in classes if c >= n)
+    table = class_table((0, *classes))
+    assert (0, *classes)[table[(n + 7) >> 3]] == expected

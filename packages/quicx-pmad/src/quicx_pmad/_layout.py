@@ -194,12 +194,9 @@ def plan(capacity: int, size_classes: tuple[int, ...], slab_size: int) -> Geomet
 def class_table(sizes: tuple[int, ...]) -> bytes:
     """Return the class code of every size, indexed by the size rounded up to
     a multiple of 8 and divided by 8; ``sizes`` is by class code."""
-    table = bytearray(sizes[-1] // 8 + 1)
-    code = 1
-    for eighth in range(1, len(table)):
-        while sizes[code] < eighth * 8:
-            code += 1
-        table[eighth] = code
+    table = bytearray(1)  # size 0 has no class
+    for code in range(1, len(sizes)):
+        table += bytes([code]) * (sizes[code] // 8 - len(table) + 1)
     return bytes(table)
 
 
