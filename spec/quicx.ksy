@@ -41,6 +41,7 @@ seq:
         'msg_type::pong': pong
         'msg_type::stats_request': stats_request
         'msg_type::stats_reply': stats_reply
+        'msg_type::peers': peers
 types:
   header:
     doc: |
@@ -403,6 +404,25 @@ types:
         repeat-expr: num_queues
         doc: Every queue the daemon knows, in name order.
 
+  peers:
+    doc: |
+      Daemon to worker: the public addresses of every daemon in the sending
+      daemon's group, itself included. Sent once per connection, right after
+      the first READY, and only by a daemon started with a group, so a worker
+      that reached it through a load balancer can attach to every member
+      directly. A daemon without a group never sends it.
+    seq:
+      - id: num_addresses
+        type: u1
+        doc: Number of addresses that follow; at least 1.
+      - id: addresses
+        type: str1
+        repeat: expr
+        repeat-expr: num_addresses
+        doc: |
+          Each member's address as host:port, written as the operator gave
+          it, in the operator's order; no address appears twice.
+
 enums:
   msg_type:
     1:
@@ -444,6 +464,9 @@ enums:
     13:
       id: stats_reply
       doc: Daemon to any peer; see type stats_reply.
+    14:
+      id: peers
+      doc: Daemon to worker, only from a daemon with a group; see type peers.
 
   error_code:
     1:

@@ -41,6 +41,7 @@ from quicx_proto import (
     Message,
     MsgType,
     Ok,
+    Peers,
     Percentiles,
     Pong,
     ProtocolError,
@@ -155,6 +156,7 @@ MESSAGES: dict[MsgType, st.SearchStrategy[Message]] = {
     MsgType.PONG: st.builds(Pong, token=U8),
     MsgType.STATS_REQUEST: st.builds(StatsRequest),
     MsgType.STATS_REPLY: STATS_REPLY,
+    MsgType.PEERS: st.builds(Peers, addresses=st.lists(STR1, max_size=8).map(tuple)),
 }
 ANY_MESSAGE = st.sampled_from(list(MsgType)).flatmap(lambda t: MESSAGES[t])
 
@@ -248,6 +250,7 @@ def _limits() -> list[Any]:
         ),
         ("done-result-over-64k", MsgType.DONE, Done(task_id=1, result=b"\0" * 70_000)),
         ("stats-255-classes-300-queues", MsgType.STATS_REPLY, stats),
+        ("peers-255-addresses", MsgType.PEERS, Peers(addresses=(queue,) * 255)),
     ]
     return [pytest.param(t, m, id=name) for name, t, m in cases]
 

@@ -60,6 +60,7 @@ class QuicxFrame(KaitaiStruct):
         pong = 11
         stats_request = 12
         stats_reply = 13
+        peers = 14
     def __init__(self, _io, _parent=None, _root=None):
         super(QuicxFrame, self).__init__(_io)
         self._parent = _parent
@@ -94,6 +95,11 @@ class QuicxFrame(KaitaiStruct):
             self._raw_body = self._io.read_bytes(self.header.len_body)
             _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
             self.body = QuicxFrame.Ok(_io__raw_body, self, self._root)
+        elif _on == QuicxFrame.MsgType.peers:
+            pass
+            self._raw_body = self._io.read_bytes(self.header.len_body)
+            _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+            self.body = QuicxFrame.Peers(_io__raw_body, self, self._root)
         elif _on == QuicxFrame.MsgType.pong:
             pass
             self._raw_body = self._io.read_bytes(self.header.len_body)
@@ -156,6 +162,9 @@ class QuicxFrame(KaitaiStruct):
             pass
             self.body._fetch_instances()
         elif _on == QuicxFrame.MsgType.ok:
+            pass
+            self.body._fetch_instances()
+        elif _on == QuicxFrame.MsgType.peers:
             pass
             self.body._fetch_instances()
         elif _on == QuicxFrame.MsgType.pong:
@@ -332,6 +341,35 @@ class QuicxFrame(KaitaiStruct):
 
         def _fetch_instances(self):
             pass
+
+
+    class Peers(KaitaiStruct):
+        """Daemon to worker: the public addresses of every daemon in the sending
+        daemon's group, itself included. Sent once per connection, right after
+        the first READY, and only by a daemon started with a group, so a worker
+        that reached it through a load balancer can attach to every member
+        directly. A daemon without a group never sends it.
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(QuicxFrame.Peers, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.num_addresses = self._io.read_u1()
+            self.addresses = []
+            for i in range(self.num_addresses):
+                self.addresses.append(QuicxFrame.Str1(self._io, self, self._root))
+
+
+
+        def _fetch_instances(self):
+            pass
+            for i in range(len(self.addresses)):
+                pass
+                self.addresses[i]._fetch_instances()
+
 
 
     class Percentiles(KaitaiStruct):

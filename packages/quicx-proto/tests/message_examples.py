@@ -10,6 +10,7 @@ from quicx_proto import (
     Heartbeat,
     Message,
     Ok,
+    Peers,
     Percentiles,
     Pong,
     QueueStats,
@@ -71,5 +72,6 @@ EXAMPLES: tuple[Message, ...] = (
             ),
         ),
     ),
+    Peers(addresses=("10.0.0.1:7878", "10.0.0.2:7878")),
 )
 """One message of each type, in message type order."""

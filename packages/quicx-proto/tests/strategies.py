@@ -18,6 +18,7 @@ from quicx_proto import (
     Heartbeat,
     Message,
     Ok,
+    Peers,
     Percentiles,
     Pong,
     QueueStats,
@@ -169,6 +170,7 @@ _BY_TYPE: dict[type, st.SearchStrategy[Message]] = {
         size_classes=_tuples(size_class_stats()),
         queues=_tuples(queue_stats()),
     ),
+    Peers: st.builds(Peers, addresses=_tuples(text(255))),
 }
 
 MESSAGE_CLASSES = tuple(_BY_TYPE)

@@ -17,6 +17,7 @@ PUBLIC = [
     "Message",
     "MsgType",
     "Ok",
+    "Peers",
     "Percentiles",
     "Pong",
     "ProtocolError",
@@ -47,7 +48,7 @@ def test_public_names_live_in_the_package() -> None:
 def test_constants() -> None:
     assert quicx_proto.HEADER_SIZE == 8
     assert quicx_proto.PROTOCOL_VERSION == 1
-    assert [m.value for m in quicx_proto.MsgType] == list(range(1, 14))
+    assert [m.value for m in quicx_proto.MsgType] == list(range(1, 15))
     assert [m.value for m in quicx_proto.ErrorCode] == list(range(1, 16))
     assert int(quicx_proto.ErrorCode.OUT_OF_MEMORY) == 9
     assert quicx_proto.MsgType.STATS_REPLY.name == "STATS_REPLY"

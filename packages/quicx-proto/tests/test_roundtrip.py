@@ -11,7 +11,9 @@ from quicx_proto import (
     Failed,
     Heartbeat,
     Message,
+    MsgType,
     Ok,
+    Peers,
     Percentiles,
     Pong,
     QueueStats,
@@ -34,7 +36,7 @@ def test_any_message_roundtrips(message: Message) -> None:
 
 
 def test_strategies_cover_every_message_type() -> None:
-    assert len(MESSAGE_CLASSES) == 13
+    assert len(MESSAGE_CLASSES) == len(MsgType)
 
 
 # Literal frames, written from the spec by hand, so that the codecs are checked
@@ -79,6 +81,12 @@ def test_ready_bytes() -> None:
     assert_roundtrip(
         Ready(credit=2, queues=("a", "bc")), b"QX\x01\x04\x00\x00\x00\x0a" + body
     )
+
+
+def test_peers_bytes() -> None:
+    body = b"\x02" + b"\x0a10.0.0.1:1" + b"\x03h:2"
+    message = Peers(addresses=("10.0.0.1:1", "h:2"))
+    assert_roundtrip(message, b"QX\x01\x0e\x00\x00\x00\x10" + body)
 
 
 def test_task_bytes() -> None:

@@ -31,6 +31,7 @@ from quicx_proto._generated_messages import Heartbeat as Heartbeat
 from quicx_proto._generated_messages import Message as Message
 from quicx_proto._generated_messages import MsgType as MsgType
 from quicx_proto._generated_messages import Ok as Ok
+from quicx_proto._generated_messages import Peers as Peers
 from quicx_proto._generated_messages import Percentiles as Percentiles
 from quicx_proto._generated_messages import Pong as Pong
 from quicx_proto._generated_messages import QueueStats as QueueStats
@@ -56,6 +57,7 @@ __all__ = [
     "Message",
     "MsgType",
     "Ok",
+    "Peers",
     "Percentiles",
     "Pong",
     "ProtocolError",

@@ -20,6 +20,7 @@ from quicx_proto._generated_messages import (
     Heartbeat,
     MsgType,
     Ok,
+    Peers,
     Percentiles,
     Pong,
     QueueStats,
@@ -495,6 +496,26 @@ def _stats_reply_from_dict(fields: Any) -> StatsReply:
     )
 
 
+PEERS = Struct(
+    "addresses" / PrefixedArray(Int8ub, Text(Int8ub)),
+    End(),
+)
+
+
+def _peers_to_dict(message: Peers) -> dict[str, Any]:
+    """The fields of a Peers as its codec builds them."""
+    return {
+        "addresses": message.addresses,
+    }
+
+
+def _peers_from_dict(fields: Any) -> Peers:
+    """A Peers from what its codec parsed."""
+    return Peers(
+        addresses=tuple(fields["addresses"]),
+    )
+
+
 BODIES = (
     BodyCodec(
         MsgType.SUBMIT,
@@ -586,6 +607,13 @@ BODIES = (
         STATS_REPLY,
         _stats_reply_to_dict,
         _stats_reply_from_dict,
+    ),
+    BodyCodec(
+        MsgType.PEERS,
+        Peers,
+        PEERS,
+        _peers_to_dict,
+        _peers_from_dict,
     ),
 )
 """The codec of every message body, in message type order."""

@@ -32,6 +32,7 @@ __all__ = [
     "Message",
     "MsgType",
     "Ok",
+    "Peers",
     "Percentiles",
     "Pong",
     "QueueStats",
@@ -81,6 +82,8 @@ class MsgType(enum.IntEnum):
     """Any peer to daemon; see type stats_request."""
     STATS_REPLY = 13
     """Daemon to any peer; see type stats_reply."""
+    PEERS = 14
+    """Daemon to worker, only from a daemon with a group; see type peers."""
 
 
 class ErrorCode(enum.IntEnum):
@@ -469,6 +472,25 @@ class StatsReply:
             check_record("StatsReply.queues item", item, QueueStats)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Peers:
+    """Daemon to worker: the public addresses of every daemon in the sending daemon's
+    group, itself included. Sent once per connection, right after the first READY, and
+    only by a daemon started with a group, so a worker that reached it through a load
+    balancer can attach to every member directly. A daemon without a group never sends
+    it.
+    """
+
+    addresses: tuple[str, ...]
+    """Each member's address as host:port, written as the operator gave it, in the
+    operator's order; no address appears twice.
+    """
+
+    def __post_init__(self) -> None:
+        for item in check_items("Peers.addresses", self.addresses, 255):
+            check_text("Peers.addresses item", item, 255)
+
+
 Message: TypeAlias = (
     Submit
     | Ok
@@ -483,5 +505,6 @@ Message: TypeAlias = (
     | Pong
     | StatsRequest
     | StatsReply
+    | Peers
 )
 """Any Quicx message: what encode() takes and feed() returns."""
