@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import anyio
 
 from ._config import BrokerConfig, DaemonConfig, parse_size
+from ._peers import read_peers
 from ._server import Server
 
 __all__ = ["build_parser", "config_from_args", "main"]
@@ -125,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default %(default)s)",
     )
     add(
+        "--peers",
+        metavar="HOST:PORT,...|@FILE",
+        help="public addresses of every daemon in this one's group, itself "
+        "included, or a file listing them; workers learn them in PEERS",
+    )
+    add(
         "--backend",
         choices=("asyncio", "trio"),
         default="asyncio",
@@ -164,6 +171,7 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         drain_grace=args.drain_grace,
         max_send_buffer=parse_size(args.max_send_buffer),
         backend=args.backend,
+        peers=read_peers(args.peers) if args.peers is not None else (),
         broker=broker,
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ._peers import check_peers
+
 __all__ = ["BrokerConfig", "DaemonConfig", "parse_size"]
 
 MiB = 1 << 20
@@ -104,6 +106,9 @@ class DaemonConfig:
     """Bytes queued for one slow reader before its connection is dropped."""
     backend: str = "asyncio"
     """The anyio backend: asyncio (with uvloop when installed) or trio."""
+    peers: tuple[str, ...] = ()
+    """Public ``host:port`` of every daemon in this one's group, itself
+    included; sent to each worker in PEERS. Empty: no group, no PEERS."""
     broker: BrokerConfig = field(default_factory=BrokerConfig)
 
     def __post_init__(self) -> None:
@@ -117,6 +122,7 @@ class DaemonConfig:
             "max send buffer must hold at least one largest frame",
         )
         _require(self.backend in ("asyncio", "trio"), "backend must be asyncio or trio")
+        check_peers(self.peers)
 
     @property
     def max_frame_body(self) -> int:

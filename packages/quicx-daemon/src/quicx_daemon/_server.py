@@ -42,6 +42,7 @@ from ._connection import ALLOWED, DECIDES, Connection, Role
 from ._decisions import Refused, SendTask
 from ._frames import WAIT_FRAME, write_ok, write_task
 from ._memory import make_arena
+from ._peers import peers_frame
 
 __all__ = ["Server"]
 
@@ -76,6 +77,7 @@ class Server:
         self._timer_wakeup = anyio.Event()
         self._timer_target: float | None = None
         self._drained = anyio.Event()
+        self._peers_frame = peers_frame(config.peers)
         self._handlers: dict[type[Message], Handler] = {
             Submit: self._on_submit,
             Ready: self._on_ready,
@@ -97,6 +99,8 @@ class Server:
         async with listener, anyio.create_task_group() as group:
             host, port = _host_port(listener.extra(SocketAttribute.local_address))
             logger.info("listening on %s:%d", host, port)
+            if self.config.peers:
+                logger.info("group: %s", ", ".join(self.config.peers))
             group.start_soon(self._run_timers)
             group.start_soon(self._run_heartbeats)
             task_status.started((host, port))
@@ -211,6 +215,8 @@ class Server:
         if conn.role is Role.NEW and kind in DECIDES:
             conn.role = DECIDES[kind]
             self._roles[conn.role] += 1
+            if conn.role is Role.WORKER:
+                conn.out += self._peers_frame  # empty without a group
         try:
             self._handlers[kind](conn, message)
         except Refused as refusal:
