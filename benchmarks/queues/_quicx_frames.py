@@ -18,6 +18,7 @@ __all__ = [
     "ERROR",
     "HEARTBEAT",
     "OK",
+    "PEERS",
     "READY",
     "SUBMIT",
     "TASK",
@@ -47,6 +48,7 @@ WAIT = 6
 DONE = 8
 HEARTBEAT = 10
 PONG = 11
+PEERS = 14
 
 _HEADER = struct.Struct(">2sBBI")
 _MAGIC = b"QX"

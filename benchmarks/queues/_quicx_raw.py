@@ -16,6 +16,7 @@ from ._quicx_frames import (
     ERROR,
     HEARTBEAT,
     OK,
+    PEERS,
     TASK,
     WAIT,
     FrameBuffer,
@@ -145,7 +146,7 @@ def _serve(sock: socket.socket, context: WorkerContext) -> None:
             elif msg_type == ERROR:
                 code, _, message = error_of(body)
                 raise QuicxError(f"daemon error {code}: {message}")
-            elif msg_type != WAIT:
+            elif msg_type not in (WAIT, PEERS):
                 raise QuicxError(f"unexpected frame type {msg_type} for a worker")
         if replies:
             sock.sendall(b"".join(replies))
