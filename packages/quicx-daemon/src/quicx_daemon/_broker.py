@@ -26,6 +26,10 @@ The rules, in short (spec/PROTOCOL.md has them in full):
 - The payload lives in an arena block from SUBMIT until DONE or until its
   dead letter is evicted. A full arena refuses SUBMIT; nothing accepted is
   ever dropped to make room.
+- With a journal, a task is submitted *held*: it waits, undispatched, until
+  the server commits it (its record is on disk) or withdraws it (the journal
+  failed and the SUBMIT is refused). :meth:`Broker.restore` takes back what a
+  journal recovered; :meth:`Broker.export` hands the state out again.
 """
 
 from __future__ import annotations
@@ -45,12 +49,14 @@ from ._config import TASK_ID_NODE_BITS, BrokerConfig
 from ._decisions import Outgoing, Refused, SendTask, SendWait
 from ._line import best_queue, enter_line, join_line, leave_line
 from ._records import QueueRecord, TaskRecord, TaskState, WorkerRecord
+from ._restore import RestoredTask, exported, restored_record
 from ._stats import Counters, LatencyWindow, stats_reply
 from ._timers import TaskTimers
 
 __all__ = ["Backlog", "Broker"]
 
 SEQUENCE_BITS = 64 - TASK_ID_NODE_BITS
+SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
 LOST_IDS_KEPT = 1024  # per worker, for answering lease_expired
 _EMPTY = memoryview(b"")
 
@@ -94,6 +100,7 @@ class Broker:
         self._workers: dict[int, WorkerRecord] = {}
         self._timers = TaskTimers()
         self._dead: OrderedDict[int, TaskRecord] = OrderedDict()
+        self._holding: dict[int, TaskRecord] = {}  # held tasks by id
         self._outgoing: list[Outgoing] = []
         self._wait_times = LatencyWindow(config.stats_window)
         self._run_times = LatencyWindow(config.stats_window)
@@ -130,7 +137,7 @@ class Broker:
         """Count the tasks still queued (ready or delayed) and in flight."""
         queues = self._queues.values()
         return Backlog(
-            queued=sum(len(q.ready) + q.delayed for q in queues),
+            queued=sum(len(q.ready) + q.delayed + q.held for q in queues),
             in_flight=sum(q.in_flight for q in queues),
         )
 
@@ -145,8 +152,12 @@ class Broker:
         delay_ms: int = 0,
         ttr_ms: int = 0,
         max_attempts: int = 0,
+        held: bool = False,
     ) -> int:
         """Accept a task and return its id; it may be dispatched at once.
+
+        A ``held`` task waits, undispatched and uncounted, for :meth:`commit`
+        or :meth:`withdraw`.
 
         :raises Refused: invalid_field (empty queue name), payload_too_large,
             shutting_down, queue_full or out_of_memory, checked in that order.
@@ -165,7 +176,6 @@ class Broker:
             block=block,
             size=len(payload),
         )
-        self.counters.submitted += 1
         now = self._clock()
         ready_at = now + delay_ms / 1000
         if self._emit is not None:
@@ -181,11 +191,75 @@ class Broker:
                     payload=self._view(task),
                 )
             )
-        if delay_ms:
-            self._delay(task, ready_at)
+        if held:
+            task.state = TaskState.HELD
+            task.deadline = ready_at
+            record.held += 1
+            self._holding[task.id] = task
         else:
-            self._make_ready(task, now)
+            self.counters.submitted += 1
+            self._enqueue(task, ready_at, now)
         return task.id
+
+    def commit(self, task_id: int) -> None:
+        """Let a held task run: from now on it is an accepted task."""
+        task = self._holding.pop(task_id)
+        task.queue.held -= 1
+        self.counters.submitted += 1
+        self._enqueue(task, task.deadline, self._clock())
+
+    def withdraw(self, task_id: int) -> None:
+        """Drop a held task as if it had never been submitted."""
+        task = self._holding.pop(task_id)
+        task.queue.held -= 1
+        self._free(task)
+        if self._emit is not None:
+            self._emit(ev.Withdrawn(at=self._clock(), task_id=task_id))
+        self._forget_if_unused(task.queue)
+
+    def restore(self, tasks: Iterable[RestoredTask], last_task_id: int) -> None:
+        """Take back the tasks a journal recovered; call it before any other.
+
+        Queued tasks wait for their ready time and dead letters keep their
+        order. A task that was leased counts a lost lease, the daemon having
+        stopped, and goes back to its queue (after a backoff from its second
+        lost lease on) or, at its attempt limit, to the dead letters. New task
+        ids follow ``last_task_id``'s sequence.
+
+        :raises ValueError: the payloads do not fit in the arena.
+        """
+        self._seq = max(self._seq, last_task_id & SEQUENCE_MASK)
+        now = self._clock()
+        for restored in tasks:
+            task = restored_record(restored, self._queue(restored.queue))
+            try:
+                task.block = self._store(restored.payload)
+            except Refused:
+                raise ValueError(
+                    f"the payload arena is too small for the journal's tasks: "
+                    f"task {task.id} does not fit; start with more --memory"
+                ) from None
+            if restored.state is TaskState.DEAD:
+                task.state = TaskState.DEAD
+                task.reason = restored.reason
+                task.queue.dead += 1
+                self._dead[task.id] = task
+            elif restored.state is TaskState.LEASED:
+                self.counters.lost_leases += 1
+                task.lost_leases += 1
+                self._after_lost_lease(task, now, "the daemon stopped")
+            else:
+                self._enqueue(task, restored.ready_at, now)
+        self._evict_over_bound(now)
+
+    def export(self) -> list[RestoredTask]:
+        """Every unfinished task but the held ones, as :meth:`restore` takes
+        them: dead letters first, oldest first, then the rest by id."""
+        live = {t.id: t for t in self._timers.tasks()}
+        for record in self._queues.values():
+            live.update((task.id, task) for _, _, task in record.ready)
+        ordered = [*self._dead.values(), *(live[i] for i in sorted(live))]
+        return [exported(task, self._view(task)) for task in ordered]
 
     def begin_drain(self) -> None:
         """Refuse every later SUBMIT with shutting_down; all else goes on."""
@@ -344,7 +418,7 @@ class Broker:
             raise Refused(ErrorCode.INTERNAL_ERROR, "task ids are used up")
         record = self._queues.get(queue)
         limit = self.config.queue_limit
-        if limit and record is not None and len(record.ready) + record.delayed >= limit:
+        if limit and record is not None and record.waiting() >= limit:
             raise Refused(
                 ErrorCode.QUEUE_FULL,
                 f"queue {queue!r} holds {limit} waiting tasks, its limit",
@@ -375,6 +449,12 @@ class Broker:
             del self._queues[record.name]
 
     # -- moving tasks ------------------------------------------------------------
+
+    def _enqueue(self, task: TaskRecord, ready_at: float, now: float) -> None:
+        if ready_at > now:
+            self._delay(task, ready_at)
+        else:
+            self._make_ready(task, now)
 
     def _delay(self, task: TaskRecord, ready_at: float) -> None:
         task.state = TaskState.DELAYED
@@ -443,6 +523,10 @@ class Broker:
             worker.lost.popitem(last=False)
         self.counters.lost_leases += 1
         task.lost_leases += 1
+        self._after_lost_lease(task, now, reason)
+
+    def _after_lost_lease(self, task: TaskRecord, now: float, reason: str) -> None:
+        """Put back or bury a task whose lost lease is already counted."""
         if task.attempts >= task.max_attempts:
             self._bury(
                 task,
@@ -479,6 +563,9 @@ class Broker:
         self._dead[task.id] = task
         if self._emit is not None:
             self._emit(ev.DeadLettered(at=now, task_id=task.id, reason=reason))
+        self._evict_over_bound(now)
+
+    def _evict_over_bound(self, now: float) -> None:
         while len(self._dead) > self.config.max_dead:
             _, old = self._dead.popitem(last=False)
             old.queue.dead -= 1

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ._peers import check_peers
 
-__all__ = ["BrokerConfig", "DaemonConfig", "parse_size"]
+__all__ = [
+    "FSYNC_POLICIES",
+    "BrokerConfig",
+    "DaemonConfig",
+    "JournalConfig",
+    "parse_fsync",
+    "parse_size",
+]
 
 MiB = 1 << 20
 TASK_ID_NODE_BITS = 16
@@ -35,6 +43,23 @@ def parse_size(text: str) -> int:
         raise ValueError(f"{text!r} is not a size (try 4096, 64KiB or 64MiB)")
     number, unit = match.groups()
     return int(number) * _UNITS[(unit or "")[:1].lower()]
+
+
+FSYNC_POLICIES = ("always", "interval", "never")
+
+
+def parse_fsync(text: str) -> tuple[str, float]:
+    """Parse ``--fsync``: ``always``, ``never`` or ``interval:MS``.
+
+    :returns: the policy and, for ``interval``, the interval in seconds (else 0).
+    :raises ValueError: when ``text`` is none of those.
+    """
+    policy, _, ms = text.partition(":")
+    if policy in ("always", "never") and not ms:
+        return policy, 0.0
+    if policy == "interval" and ms.isdigit() and int(ms) > 0:
+        return policy, int(ms) / 1000
+    raise ValueError(f"--fsync wants always, never or interval:MS, not {text!r}")
 
 
 def _require(condition: bool, message: str) -> None:
@@ -89,6 +114,42 @@ class BrokerConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JournalConfig:
+    """Where and how the journal keeps tasks on disk (spec/PROTOCOL.md,
+    "Durability")."""
+
+    data_dir: Path
+    """The directory of segment files; created if missing."""
+    fsync: str = "always"
+    """always: OK waits for the disk; interval: at most ``fsync_interval`` of
+    acknowledged work can be lost to a machine crash; never: the OS decides."""
+    fsync_interval: float = 0.0
+    """Seconds between syncs under ``interval``."""
+    repair: bool = False
+    """Skip damage in the middle of the journal instead of refusing to start."""
+    segment_size: int = 64 * MiB
+    """A segment file is closed and a new one started past this size."""
+    compact_below: float = 0.5
+    """Compact when the live share of the journal falls below this..."""
+    compact_min: int = 64 * MiB
+    """...and the journal holds at least this many bytes."""
+    retry_after_ms: int = 1000
+    """Hint sent with journal_unavailable; also how often a failed journal
+    tries to write again."""
+
+    def __post_init__(self) -> None:
+        _require(self.fsync in FSYNC_POLICIES, "fsync must be always, interval, never")
+        _require(
+            (self.fsync == "interval") == (self.fsync_interval > 0),
+            "an fsync interval goes with the interval policy, and only with it",
+        )
+        _require(self.segment_size >= 4096, "segment size must be at least 4 KiB")
+        _require(0 < self.compact_below < 1, "compact-below must be between 0 and 1")
+        _require(self.compact_min >= 0, "compact-min must not be negative")
+        _require(self.retry_after_ms >= 1, "retry_after_ms must be at least 1")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DaemonConfig:
     """Everything the daemon is started with; times are in seconds."""
 
@@ -110,6 +171,8 @@ class DaemonConfig:
     """Public ``host:port`` of every daemon in this one's group, itself
     included; sent to each worker in PEERS. Empty: no group, no PEERS."""
     broker: BrokerConfig = field(default_factory=BrokerConfig)
+    journal: JournalConfig | None = None
+    """Keep tasks on disk; None (the default) keeps them in memory only."""
 
     def __post_init__(self) -> None:
         _require(0 <= self.port <= 0xFFFF, f"port must be 0..65535, not {self.port}")

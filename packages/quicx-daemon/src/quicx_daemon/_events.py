@@ -11,6 +11,7 @@ A task's life, in events::
                                           \\-> Failed -> Requeued | DeadLettered
                                           \\-> (lease lost) Requeued | DeadLettered
     DeadLettered -> Evicted   (when the dead-letter list is over its bound)
+    Submitted -> Withdrawn    (held for a journal that could not record it)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "Submitted",
     "TaskEvent",
     "Touched",
+    "Withdrawn",
 ]
 
 
@@ -118,6 +120,22 @@ class Evicted:
     task_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Withdrawn:
+    """A held task was dropped before it ran: its SUBMIT was refused after all."""
+
+    at: float
+    task_id: int
+
+
 TaskEvent = (
-    Submitted | Dispatched | Touched | Done | Failed | Requeued | DeadLettered | Evicted
+    Submitted
+    | Dispatched
+    | Touched
+    | Done
+    | Failed
+    | Requeued
+    | DeadLettered
+    | Evicted
+    | Withdrawn
 )

@@ -25,6 +25,9 @@ class TaskState(enum.Enum):
     """Held by a worker until DONE, FAILED or its lease deadline; has a timer."""
     DEAD = "dead"
     """In the dead-letter list, with its payload and reason."""
+    HELD = "held"
+    """Accepted but not yet recorded by the journal; not dispatched until
+    committed, dropped if withdrawn."""
 
 
 class TaskRecord:
@@ -86,6 +89,7 @@ class QueueRecord:
     __slots__ = (
         "dead",
         "delayed",
+        "held",
         "idle",
         "in_flight",
         "name",
@@ -103,6 +107,7 @@ class QueueRecord:
         # the oldest task's age in STATS.
         self.ready_order: OrderedDict[int, TaskRecord] = OrderedDict()
         self.delayed = 0
+        self.held = 0  # waiting for the journal
         self.in_flight = 0
         self.dead = 0
         # The workers in the line of those with free credit that serve this
@@ -110,11 +115,16 @@ class QueueRecord:
         self.idle: OrderedDict[int, WorkerRecord] = OrderedDict()
         self.subscribers = 0  # workers serving this queue, idle or not
 
+    def waiting(self) -> int:
+        """Tasks not yet dispatched: ready, delayed and held."""
+        return len(self.ready) + self.delayed + self.held
+
     def is_unused(self) -> bool:
         """True when no task and no worker refers to this queue any more."""
         return not (
             self.ready
             or self.delayed
+            or self.held
             or self.in_flight
             or self.dead
             or self.subscribers

@@ -54,6 +54,12 @@ class TaskTimers:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
+    def tasks(self) -> Iterator[TaskRecord]:
+        """Every task with a live timer, in no particular order."""
+        for _, token, task in self._heap:
+            if task.timer == token:
+                yield task
+
     def pop_due(self, now: float) -> Iterator[TaskRecord]:
         """Yield each task whose timer has come due by ``now``, earliest first.
 
