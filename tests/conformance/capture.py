@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]
 
-from conformance.daemons import fresh_daemon
+from conformance.daemons import fresh_daemon, log_tail
 from conformance.driver import Run, bound_probe_socket, run_scenario
 from conformance.normalize import shape_problems
 from conformance.pcap import CaptureError, TcpConnection, read_connections
@@ -86,12 +86,15 @@ def capture_scenario(scenario: Scenario, out: Path, dumpcap: str) -> list[str]:
         pcap = Path(scratch) / f"{scenario.name}.pcapng"
         probe = bound_probe_socket()
         try:
-            with fresh_daemon(*scenario.daemon_args) as daemon:
+            log = Path(scratch) / "daemon.log"
+            with fresh_daemon(*scenario.daemon_args, log=log) as daemon:
                 probe_port = probe.getsockname()[1]
                 capture_filter = f"tcp port {daemon.port} and not tcp port {probe_port}"
                 with _dumpcap(dumpcap, capture_filter, pcap):
                     run = run_scenario(scenario, daemon, probe)
-                    connections = _wait_for_traffic(pcap, run)
+                    _wait_for_traffic(pcap, run)
+        except CaptureFailed as exc:
+            raise CaptureFailed(f"{exc}\ndaemon log:\n{log_tail(log)}") from None
         finally:
             probe.close()
         connections = _check_capture(pcap, run)
@@ -166,18 +169,18 @@ class _dumpcap:
                 process.stderr.close()
 
 
-def _wait_for_traffic(pcap: Path, run: Run) -> list[TcpConnection]:
-    """Poll the growing capture until it holds everything the driver saw."""
+def _wait_for_traffic(pcap: Path, run: Run) -> None:
+    """Poll the growing capture until it holds everything the driver saw, so
+    dumpcap is not stopped before it wrote the last packets (the caller then
+    checks the final file)."""
     deadline = time.monotonic() + FLUSH_WITHIN
     while time.monotonic() < deadline:
         try:
-            connections = read_connections(pcap)
+            if not _missing(read_connections(pcap), run):
+                return
         except (CaptureError, OSError):
-            connections = []
-        if not _missing(connections, run):
-            return connections
+            pass
         time.sleep(POLL)
-    return []
 
 
 def _check_capture(pcap: Path, run: Run) -> list[TcpConnection]:

@@ -19,10 +19,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from support.daemon_process import READY_PREFIX, DaemonProcess
 
-__all__ = ["DAEMON_ENV", "daemon_command", "fresh_daemon"]
+__all__ = ["DAEMON_ENV", "daemon_command", "fresh_daemon", "log_tail"]
 
 DAEMON_ENV = "QUICX_CONFORMANCE_DAEMON"
 START_TIMEOUT = 20.0
@@ -37,19 +38,23 @@ def daemon_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def fresh_daemon(*args: str) -> Iterator[DaemonProcess]:
+def fresh_daemon(*args: str, log: Path | None = None) -> Iterator[DaemonProcess]:
     """A new daemon on 127.0.0.1 with ``args``; killed at exit if still running.
 
+    :param log: a file for the daemon's stderr; by default it goes to ours
     :raises RuntimeError: the daemon exited or printed something else first
     :raises TimeoutError: it did not print its address within 20 s
     """
     command = [*daemon_command(), "--listen", "127.0.0.1:0", *args]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    with contextlib.ExitStack() as files:
+        stderr = files.enter_context(log.open("w")) if log is not None else None
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     try:
         line = _first_line(process, START_TIMEOUT)
         if not line.startswith(READY_PREFIX):
@@ -62,6 +67,12 @@ def fresh_daemon(*args: str) -> Iterator[DaemonProcess]:
         process.wait(10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def log_tail(log: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines a daemon wrote to ``log``."""
+    text = log.read_text("utf-8", errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def _first_line(process: subprocess.Popen[str], timeout: float) -> str:

@@ -18,7 +18,9 @@ from quicx_proto import (
     Failed,
     Heartbeat,
     Message,
+    MsgType,
     Ok,
+    Peers,
     Percentiles,
     Pong,
     QueueStats,
@@ -56,6 +58,7 @@ DEFAULT_TTR_MS = 60_000
 T1, T2, T3, T4 = Var("t1"), Var("t2"), Var("t3"), Var("t4")
 H1, H2, H3 = Var("h1"), Var("h2"), Var("h3")
 NO_SUCH_TASK = 0xFFFF_FFFF_FFFF  # node 0, a sequence no test reaches
+NEXT_TYPE = max(MsgType) + 1  # the first message type the spec does not define
 
 
 def submit(
@@ -493,9 +496,10 @@ UNSUPPORTED_VERSION = scenario(
 
 UNKNOWN_TYPE = scenario(
     "unknown-message-type",
-    "a message type outside 1..13 gets unknown_message_type and the connection closed",
+    "a message type outside the spec's (0, the first number after the last "
+    "type, 255) gets unknown_message_type and the connection closed",
     _closing("type-0", "type=0", ErrorCode.UNKNOWN_MESSAGE_TYPE),
-    _closing("type-14", "type=14", ErrorCode.UNKNOWN_MESSAGE_TYPE),
+    _closing(f"type-{NEXT_TYPE}", f"type={NEXT_TYPE}", ErrorCode.UNKNOWN_MESSAGE_TYPE),
     _closing("type-255", "type=255 hex:0000", ErrorCode.UNKNOWN_MESSAGE_TYPE),
     daemon=QUIET,
 )
@@ -531,6 +535,7 @@ _DAEMON_ONLY: dict[str, Message] = {
         task_id=1, attempt=1, ttr_ms=1, queue="jobs", payload=b""
     ),
     "client-sends-wait": Wait(),
+    "client-sends-peers": Peers(addresses=("127.0.0.1:7878",)),
     "client-sends-stats-reply": StatsReply(
         node_id=0,
         uptime_ms=0,
@@ -568,7 +573,7 @@ ROLE_VIOLATIONS = scenario(
     "role-violations",
     "frames not allowed in the connection's state get not_allowed_for_role "
     "and the connection closed: TOUCH or DONE first, READY from a producer, "
-    "SUBMIT from a worker, and the five daemon-only messages from a client",
+    "SUBMIT from a worker, and the daemon-only messages from a client",
     _refused("touch-first", Touch(task_id=1)),
     _refused("done-first", Done(task_id=1, result=b"")),
     send("producer", submit(b"fine")),
@@ -705,6 +710,23 @@ SHUTTING_DOWN_FIRST = scenario(
     daemon=DRAIN_OPTIONS,
 )
 
+GROUP = ("10.0.0.1:7878", "10.0.0.2:7878")
+
+PEERS_SCENARIO = scenario(
+    "peers",
+    "a daemon started with a group sends a worker PEERS with the group's "
+    "addresses once, right after its first READY; not after a later READY, "
+    "and never to a producer",
+    send("producer", submit(b"x", "elsewhere")),
+    expect("producer", ok(T1)),
+    send("worker", ready(1)),
+    expect("worker", like(Peers, addresses=GROUP), like(Wait)),
+    send("worker", ready(2)),
+    sync("worker", 7),
+    sync("producer", 8),
+    daemon=(*QUIET, "--peers", ",".join(GROUP)),
+)
+
 SCENARIOS: tuple[Scenario, ...] = (
     SUBMIT_SCENARIO,
     CREDIT_ONE,
@@ -729,6 +751,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     QUEUE_FULL,
     SHUTTING_DOWN,
     SHUTTING_DOWN_FIRST,
+    PEERS_SCENARIO,
 )
 
 
