@@ -39,56 +39,68 @@ class ProducerPlan:
     """Stop submitting after this long even if tasks remain."""
 
 
+class _Start:
+    """This process's side of the start barrier.
+
+    A process that fails before the start breaks the barrier, so the others
+    stop waiting; one that fails after it leaves the barrier alone, so the
+    error the driver reports is its own and not a broken barrier elsewhere.
+    """
+
+    def __init__(self, barrier: Barrier) -> None:
+        self._barrier = barrier
+        self._passed = False
+
+    def wait(self) -> None:
+        self._barrier.wait(START_TIMEOUT_S)
+        self._passed = True
+
+    def failed(self, results: Queue[Any], who: str) -> None:
+        if not self._passed:
+            self._barrier.abort()
+        results.put(("error", who, traceback.format_exc()))
+
+
 def producer_main(
     runner: Runner,
     address: Address,
     plan: ProducerPlan,
-    start: Barrier,
+    barrier: Barrier,
     results: Queue[Any],
     index: int,
 ) -> None:
     """Connect, wait for the start, submit the plan, report."""
+    start = _Start(barrier)
     try:
         submitter = runner.open_producer(address)
         try:
-            start.wait(START_TIMEOUT_S)
+            start.wait()
             report = _produce(submitter, plan, runner.window)
         finally:
             submitter.close()
         results.put(("producer", index, report))
     except BaseException:
-        start.abort()
-        results.put(
-            ("error", f"{runner.label} producer {index}", traceback.format_exc())
-        )
+        start.failed(results, f"{runner.label} producer {index}")
 
 
 def worker_main(
     runner: Runner,
     address: Address,
     progress: MutableSequence[int],
-    start: Barrier,
+    barrier: Barrier,
     stop: Event,
     results: Queue[Any],
     index: int,
 ) -> None:
     """Connect, wait for the start, work until stopped, report."""
+    start = _Start(barrier)
     try:
-
-        def ready() -> None:
-            start.wait(START_TIMEOUT_S)
-
         recorder = Recorder(progress, index)
-        context = WorkerContext(
-            recorder=recorder,
-            ready=ready,
-            stop=stop,
-        )
+        context = WorkerContext(recorder=recorder, ready=start.wait, stop=stop)
         runner.run_worker(address, context)
         results.put(("worker", index, recorder.report()))
     except BaseException:
-        start.abort()
-        results.put(("error", f"{runner.label} worker {index}", traceback.format_exc()))
+        start.failed(results, f"{runner.label} worker {index}")
 
 
 def _produce(submitter: Submitter, plan: ProducerPlan, window: int) -> ProducerReport:

@@ -58,7 +58,7 @@ class ServerProcess:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time the server has used since it started."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        stat = _proc_text(self.pid, "stat")
         # Fields after the command name, which is in parentheses and may
         # contain spaces; utime and stime are fields 14 and 15 of the line.
         fields = stat[stat.rindex(")") + 2 :].split()
@@ -70,15 +70,22 @@ class ServerProcess:
 
     def rss_bytes(self) -> int:
         """The server's resident set size now."""
-        statm = Path(f"/proc/{self.pid}/statm").read_text().split()
+        statm = _proc_text(self.pid, "statm").split()
         return int(statm[1]) * _PAGE
 
 
 def _status_kib(pid: int, key: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    for line in _proc_text(pid, "status").splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1])
-    raise KeyError(key)
+    raise ServerUnavailable(f"the server (pid {pid}) has exited")
+
+
+def _proc_text(pid: int, name: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/{name}").read_text()
+    except FileNotFoundError:
+        raise ServerUnavailable(f"the server (pid {pid}) has exited") from None
 
 
 @contextlib.contextmanager

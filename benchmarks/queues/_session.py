@@ -157,9 +157,13 @@ def _echo(settings: Settings, results: SessionResults) -> None:
     for _ in range(settings.repeats):
         for size in _ECHO_SIZES:
             for window in (1, PIPELINE_WINDOW):
-                echo = run_echo(
-                    size, window, ECHO_CLIENTS, settings.seconds, settings.max_tasks
-                )
+                try:
+                    echo = run_echo(
+                        size, window, ECHO_CLIENTS, settings.seconds, settings.max_tasks
+                    )
+                except RuntimeError as exc:
+                    results.failures.append(f"echo {size} B window {window}: {exc}")
+                    continue
                 logger.info(
                     "echo %d B window %d: %.0f tasks/s, %.2f us server CPU per frame",
                     size,
