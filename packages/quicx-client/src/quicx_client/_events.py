@@ -16,6 +16,7 @@ __all__ = [
     "Accepted",
     "Closed",
     "Event",
+    "GroupAnnounced",
     "Idle",
     "Refused",
     "StatsReceived",
@@ -58,6 +59,13 @@ class Idle:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupAnnounced:
+    """The daemon named every daemon of its group (PEERS), as host:port."""
+
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRefused:
     """A DONE, FAILED or TOUCH was refused; the task is no longer held."""
 
@@ -71,4 +79,13 @@ class Closed:
     error: QuicxError
 
 
-Event = Accepted | Refused | StatsReceived | TaskAssigned | Idle | TaskRefused | Closed
+Event = (
+    Accepted
+    | Refused
+    | StatsReceived
+    | TaskAssigned
+    | Idle
+    | GroupAnnounced
+    | TaskRefused
+    | Closed
+)

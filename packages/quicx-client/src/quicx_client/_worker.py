@@ -43,6 +43,7 @@ def _config(
     concurrency: int,
     auto_touch: bool,
     stop_timeout: float | None,
+    follow_peers: bool,
 ) -> WorkerConfig:
     return WorkerConfig(
         addresses=addresses_of(addresses),
@@ -50,6 +51,7 @@ def _config(
         concurrency=concurrency,
         auto_touch=auto_touch,
         stop_timeout=stop_timeout,
+        follow_peers=follow_peers,
     )
 
 
@@ -61,6 +63,8 @@ class AsyncWorker:
     running handlers finish; a second signal cancels them.
 
     :param addresses: ``host:port`` of a daemon, or a list: all are served.
+        A load balancer's address works too when its daemons have a group
+        (``quicx-daemon --peers``): see ``follow_peers``.
     :param handler: ``async def handler(task) -> bytes | None``. Returning
         finishes the task as DONE with the result; raising finishes it as
         FAILED with the exception as the reason (retried, unless it is a
@@ -73,6 +77,9 @@ class AsyncWorker:
     :param stop_timeout: how long handlers may run after a stop; None waits.
     :param handle_signals: install SIGINT/SIGTERM handlers when run in the
         main thread.
+    :param follow_peers: when a daemon names its group (PEERS), serve every
+        member over a direct connection too, and pause a connection that
+        reached the group through a balancer; False serves ``addresses`` only.
     """
 
     def __init__(
@@ -85,10 +92,13 @@ class AsyncWorker:
         auto_touch: bool = True,
         stop_timeout: float | None = None,
         handle_signals: bool = True,
+        follow_peers: bool = True,
     ) -> None:
         if not inspect.iscoroutinefunction(handler):
             raise TypeError("AsyncWorker needs an async handler; use Worker instead")
-        config = _config(addresses, queues, concurrency, auto_touch, stop_timeout)
+        config = _config(
+            addresses, queues, concurrency, auto_touch, stop_timeout, follow_peers
+        )
         self._core = WorkerCore(config, handler, threaded=False)
         self._handle_signals = handle_signals
 
@@ -125,10 +135,13 @@ class Worker:
         auto_touch: bool = True,
         stop_timeout: float | None = None,
         handle_signals: bool = True,
+        follow_peers: bool = True,
     ) -> None:
         if inspect.iscoroutinefunction(handler):
             raise TypeError("Worker needs a plain handler; use AsyncWorker instead")
-        config = _config(addresses, queues, concurrency, auto_touch, stop_timeout)
+        config = _config(
+            addresses, queues, concurrency, auto_touch, stop_timeout, follow_peers
+        )
         self._handler = handler
         self._core = WorkerCore(config, self._run_in_thread, threaded=True)
         self._handle_signals = handle_signals

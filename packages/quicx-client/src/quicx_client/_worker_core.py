@@ -7,6 +7,10 @@ outlives connections, limited to ``concurrency`` at a time; their answers go
 back over the connection the task came from, or are dropped when it is gone
 (the daemon has put the task back by then).
 
+A daemon with a group names its members in PEERS; the worker then serves
+every member directly as well (:mod:`._worker_group` decides which, and what
+happens to a connection that reached the group through a load balancer).
+
 Stopping is graceful: every connection is paused with READY credit 0, the
 running handlers finish and are answered, then the connections close, which
 hands tasks received but not started back to their queues.
@@ -29,9 +33,10 @@ from anyio.abc import SocketStream, TaskGroup
 
 from ._async_link import connect_stream
 from ._errors import PermanentError, QuicxError
-from ._events import Closed, Event, TaskAssigned, TaskRefused
+from ._events import Closed, Event, GroupAnnounced, TaskAssigned, TaskRefused
 from ._retry import Backoff
 from ._task import Task
+from ._worker_group import WorkerGroup
 from ._worker_protocol import WorkerConnection
 
 __all__ = ["HandlerRunner", "WorkerConfig", "WorkerCore"]
@@ -46,7 +51,7 @@ class WorkerConfig:
     """Everything a worker runs with; times are in seconds."""
 
     addresses: tuple[str, ...]
-    """The daemons served, all at once."""
+    """The daemons served, all at once, or balancers in front of them."""
     queues: tuple[str, ...] = ("default",)
     """The queues served on every daemon."""
     concurrency: int = 1
@@ -63,6 +68,8 @@ class WorkerConfig:
     """Longest pause before reconnecting, before jitter."""
     connect_timeout: float = 5.0
     """How long one TCP connection attempt may take."""
+    follow_peers: bool = True
+    """Serve every daemon a PEERS names too; False serves ``addresses`` only."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.concurrency <= 0xFFFF_FFFF:
@@ -84,6 +91,7 @@ class _Link:
         self._wake_writer = anyio.Event()
         self._wake_keeper = anyio.Event()
         self.scope = anyio.CancelScope()
+        self.leaving = False  # paused for good: closes once it holds no task
 
     @property
     def alive(self) -> bool:
@@ -106,6 +114,16 @@ class _Link:
     def task_added(self) -> None:
         self._wake_keeper.set()
 
+    def leave(self) -> None:
+        """Pause for good and close once no task is held."""
+        self.leaving = True
+        self.answer(partial(_pause, self.conn))
+        self.close_if_idle()
+
+    def close_if_idle(self) -> None:
+        if self.leaving and not self.conn.held:
+            self.scope.cancel()
+
     def fail(self, error: BaseException) -> None:
         """End this connection: record why and cancel its tasks."""
         if self.failure is None:
@@ -118,6 +136,13 @@ class _Link:
             data = self.conn.data_to_send()
             if data:
                 await self._stream.send(data)
+
+    async def drain_before_closing(self) -> None:
+        """Send the last answers, if the connection lets us within a second."""
+        if self.alive:
+            with anyio.move_on_after(1.0):
+                with contextlib.suppress(OSError, anyio.BrokenResourceError):
+                    await self.drain()
 
     async def write_forever(self) -> None:
         while True:
@@ -179,6 +204,10 @@ class WorkerCore:
         self._handlers_scope: anyio.CancelScope | None = None
         self._handlers: TaskGroup | None = None
         self._links: set[_Link] = set()
+        self._group = WorkerGroup(config.addresses)
+        self._serving = set(config.addresses)  # addresses to keep connected
+        self._loops: set[str] = set()  # addresses whose _serve loop runs
+        self._link_tasks: TaskGroup | None = None
         self._running = 0
         self._all_finished: anyio.Event | None = None
         self._token: anyio.lowlevel.EventLoopToken | None = None
@@ -218,8 +247,9 @@ class WorkerCore:
             self._handlers = handlers
             self._handlers_scope = handlers.cancel_scope
             async with anyio.create_task_group() as links:
+                self._link_tasks = links
                 for address in self.config.addresses:
-                    links.start_soon(self._serve, address)
+                    self._start(address)
                 await self._stop_event.wait()
                 await self._wind_down()
                 links.cancel_scope.cancel()
@@ -236,14 +266,25 @@ class WorkerCore:
             assert self._handlers_scope is not None
             self._handlers_scope.cancel()
         for link in list(self._links):
-            if link.alive:
-                with anyio.move_on_after(1.0):
-                    with contextlib.suppress(OSError, anyio.BrokenResourceError):
-                        await link.drain()
+            await link.drain_before_closing()
+
+    def _start(self, address: str) -> None:
+        """Keep a connection to ``address`` open, unless one already is."""
+        self._serving.add(address)
+        if address not in self._loops:
+            assert self._link_tasks is not None
+            self._loops.add(address)
+            self._link_tasks.start_soon(self._serve, address)
 
     async def _serve(self, address: str) -> None:
+        try:
+            await self._reconnect_forever(address)
+        finally:
+            self._loops.discard(address)
+
+    async def _reconnect_forever(self, address: str) -> None:
         backoff = Backoff(self.config.reconnect_base, self.config.reconnect_cap)
-        while not self._stop_asked:
+        while not self._stop_asked and address in self._serving:
             try:
                 stream = await connect_stream(address, self.config.connect_timeout)
             except OSError as exc:
@@ -253,7 +294,7 @@ class WorkerCore:
                     await self._session(address, stream, backoff)
                 except QuicxError as exc:
                     logger.warning("connection to %s lost: %s", address, exc)
-            if not self._stop_asked:
+            if not self._stop_asked and address in self._serving:
                 await anyio.sleep(backoff.pause())
 
     async def _session(
@@ -274,6 +315,8 @@ class WorkerCore:
                     )
                     logger.info("serving %s on %s", ", ".join(conn.queues), address)
                     await self._read_forever(link, backoff)
+                if link.leaving:
+                    await link.drain_before_closing()
                 tasks.cancel_scope.cancel()
         finally:
             self._links.discard(link)
@@ -302,10 +345,37 @@ class WorkerCore:
                 assert self._handlers is not None
                 self._running += 1
                 self._handlers.start_soon(self._execute, link, event.task)
+        elif isinstance(event, GroupAnnounced):
+            self._on_group(link, event.addresses)
         elif isinstance(event, TaskRefused):
             logger.warning("%s refused an answer: %s", link.conn.address, event.error)
         elif isinstance(event, Closed):
             link.fail(event.error)
+
+    def _on_group(self, link: _Link, addresses: tuple[str, ...]) -> None:
+        """Serve every member of the group a daemon named, directly."""
+        if not self.config.follow_peers or self._stop_asked:
+            return
+        via = link.conn.address
+        change = self._group.announce(via, addresses)
+        if change.ignored:
+            logger.warning(
+                "%s named peers that are not host:port: %s",
+                via,
+                ", ".join(change.ignored),
+            )
+        if change.start or change.stop:
+            logger.info("group, as %s tells it: %s", via, ", ".join(addresses))
+        if change.way_in:
+            logger.info("%s is a way in to the group: pausing it", via)
+            link.answer(partial(_pause, link.conn))
+        for address in change.start:
+            self._start(address)
+        for address in change.stop:
+            self._serving.discard(address)
+            for other in list(self._links):
+                if other.conn.address == address:
+                    other.leave()
 
     async def _execute(self, link: _Link, message: quicx_proto.Task) -> None:
         try:
@@ -323,6 +393,7 @@ class WorkerCore:
             self._running -= 1
             if not self._running and self._stop_asked and self._all_finished:
                 self._all_finished.set()
+            link.close_if_idle()
 
     async def _outcome(self, task: Task, conn: WorkerConnection) -> Callable[[], bool]:
         """Run the handler; return the call that queues the task's answer."""

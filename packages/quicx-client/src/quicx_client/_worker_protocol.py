@@ -4,7 +4,9 @@ A worker announces its credit and queues with READY, is pushed TASKs up to
 that credit, and answers each with DONE or FAILED. The connection keeps one
 lease per task held, so it can refuse to answer a task it does not hold and
 tell the shell which leases need a TOUCH before their time-to-run runs out.
-Time comes from an injected clock, so tests drive it by hand.
+A daemon started with a group names its members in PEERS, which is handed on
+as :class:`GroupAnnounced` for the shell to act on. Time comes from an
+injected clock, so tests drive it by hand.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from quicx_proto import Done, Failed, Message, Ready, Task, Touch, Wait, encode
+from quicx_proto import Done, Failed, Message, Peers, Ready, Task, Touch, Wait, encode
 
 from ._errors import ServerError
-from ._events import Event, Idle, TaskAssigned, TaskRefused
+from ._events import Event, GroupAnnounced, Idle, TaskAssigned, TaskRefused
 from ._protocol import CLIENT_MAX_FRAME, Connection
 
 __all__ = ["MAX_REASON_BYTES", "Lease", "WorkerConnection", "fit_reason"]
@@ -67,6 +69,7 @@ class WorkerConnection(Connection):
         self._leases: dict[int, Lease] = {}
         self._handlers[Task] = self._on_task
         self._handlers[Wait] = self._on_wait
+        self._handlers[Peers] = self._on_peers
 
     @property
     def held(self) -> int:
@@ -145,6 +148,10 @@ class WorkerConnection(Connection):
 
     def _on_wait(self, message: Message) -> Event:
         return Idle()
+
+    def _on_peers(self, message: Message) -> Event:
+        assert isinstance(message, Peers)
+        return GroupAnnounced(message.addresses)
 
     def _on_refusal(self, error: ServerError) -> Event:
         self._leases.pop(error.task_id, None)
