@@ -57,6 +57,22 @@ def test_the_daemon_serves_a_task_on_each_backend(backend: str) -> None:
         assert stats.total_completed == 1
 
 
+@pytest.mark.parametrize("max_payload", ["2MiB", "3MiB", "8MiB"])
+def test_large_payload_limits_start_and_carry_such_a_payload(max_payload: str) -> None:
+    size = int(max_payload.removesuffix("MiB")) << 20
+    with (
+        running_daemon("--max-payload", max_payload, "--memory", "64MiB") as daemon,
+        Wire(daemon.host, daemon.port) as producer,
+        Wire(daemon.host, daemon.port) as worker,
+    ):
+        producer.send(submit_message("q", b"p" * size))
+        (ok,) = producer.receive(1)
+        worker.send(Ready(credit=1, queues=("q",)))
+        (task,) = worker.receive(1)
+        assert isinstance(task, Task)
+        assert (task.task_id, len(task.payload)) == (ok.task_id, size)  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_drains_then_exits_0(signum: signal.Signals) -> None:
     with running_daemon("--drain-grace", "10") as daemon:

@@ -6,12 +6,10 @@ from quicx_pmad import Arena, default_size_classes
 
 __all__ = ["make_arena"]
 
-SLAB_HEADROOM = 64 << 10  # room in each slab for its metadata
-
 
 def make_arena(capacity: int, max_payload: int) -> Arena:
     """Return an arena of ``capacity`` bytes whose largest class holds
-    ``max_payload``, with slabs just large enough for one such block.
+    ``max_payload``; quicx-pmad sizes the slabs so that one such block fits.
 
     :raises ValueError: the capacity cannot hold even one slab; the message
         says which limit was broken.
@@ -20,5 +18,5 @@ def make_arena(capacity: int, max_payload: int) -> Arena:
     return Arena(
         capacity,
         size_classes=default_size_classes(largest),
-        slab_size=largest + SLAB_HEADROOM,
+        slab_size=None,
     )
