@@ -14,11 +14,20 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import anyio
 
-from ._config import BrokerConfig, DaemonConfig, parse_size
+from ._config import (
+    BrokerConfig,
+    DaemonConfig,
+    JournalConfig,
+    MiB,
+    parse_fsync,
+    parse_size,
+)
+from ._journal import JournalError
 from ._peers import read_peers
 from ._server import Server
 
@@ -120,16 +129,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--max-send-buffer",
-        default="16MiB",
+        default=None,
         metavar="SIZE",
         help="bytes queued for a slow reader before it is dropped "
-        "(default %(default)s)",
+        "(default 16MiB, or two largest frames when that is more)",
     )
     add(
         "--peers",
         metavar="HOST:PORT,...|@FILE",
         help="public addresses of every daemon in this one's group, itself "
         "included, or a file listing them; workers learn them in PEERS",
+    )
+    add(
+        "--data-dir",
+        metavar="DIR",
+        help="keep tasks in a journal in DIR, so that they survive a crash "
+        "and a restart (default: in memory only)",
+    )
+    add(
+        "--fsync",
+        default="always",
+        metavar="always|interval:MS|never",
+        help="always: OK once the task is on disk; interval:MS: at most MS ms "
+        "of acknowledged tasks lost if the machine crashes; never: the OS "
+        "decides (default %(default)s)",
+    )
+    add(
+        "--repair",
+        action="store_true",
+        help="start on a journal damaged in the middle, skipping the damage",
+    )
+    add(
+        "--journal-segment",
+        default="64MiB",
+        metavar="SIZE",
+        help="a journal file is closed and a new one started past this size "
+        "(default %(default)s)",
+    )
+    add(
+        "--compact-below",
+        type=float,
+        default=0.5,
+        metavar="FRACTION",
+        help="rewrite the journal when less than this share of it is live... "
+        "(default %(default)s)",
+    )
+    add(
+        "--compact-min",
+        default="64MiB",
+        metavar="SIZE",
+        help="...and it holds at least this much (default %(default)s)",
     )
     add(
         "--backend",
@@ -169,10 +218,34 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         heartbeat=args.heartbeat,
         heartbeat_misses=args.heartbeat_misses,
         drain_grace=args.drain_grace,
-        max_send_buffer=parse_size(args.max_send_buffer),
+        max_send_buffer=_send_buffer(args.max_send_buffer, broker.max_payload),
         backend=args.backend,
         peers=read_peers(args.peers) if args.peers is not None else (),
         broker=broker,
+        journal=_journal_config(args),
+    )
+
+
+def _send_buffer(option: str | None, max_payload: int) -> int:
+    if option is not None:
+        return parse_size(option)
+    return max(16 * MiB, 2 * (max_payload + 1024))
+
+
+def _journal_config(args: argparse.Namespace) -> JournalConfig | None:
+    if args.data_dir is None:
+        if args.repair:
+            raise ValueError("--repair needs --data-dir")
+        return None
+    fsync, interval = parse_fsync(args.fsync)
+    return JournalConfig(
+        data_dir=Path(args.data_dir),
+        fsync=fsync,
+        fsync_interval=interval,
+        repair=args.repair,
+        segment_size=parse_size(args.journal_segment),
+        compact_below=args.compact_below,
+        compact_min=parse_size(args.compact_min),
     )
 
 
@@ -182,12 +255,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = config_from_args(args)
-        server = Server(config)
     except ValueError as error:
         parser.error(str(error))
     logging.basicConfig(
         level=args.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr
     )
+    try:
+        server = Server(config)  # recovers the journal, if any
+    except ValueError as error:
+        parser.error(str(error))
+    except (JournalError, OSError) as error:
+        print(f"quicx-daemon: error: {error}", file=sys.stderr)  # noqa: T201
+        return 1
     options: dict[str, Any] = {}
     if config.backend == "asyncio" and importlib.util.find_spec("uvloop"):
         options["use_uvloop"] = True

@@ -5,10 +5,15 @@ connection writes whatever the handling queued, in one write per wake-up. One
 timer task sleeps until the broker's next deadline and one heartbeat task
 watches for silent peers. Everything that decides anything lives in the
 broker; this module only moves bytes and logs what it absorbs.
+
+With a journal (``--data-dir``), one more task writes the broker's events to
+disk, and a SUBMIT's task and reply are held (``_held_replies``) until its
+record is written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -41,6 +46,9 @@ from ._config import DaemonConfig
 from ._connection import ALLOWED, DECIDES, Connection, Role
 from ._decisions import Refused, SendTask
 from ._frames import WAIT_FRAME, write_ok, write_task
+from ._held_replies import HeldReplies
+from ._journal import Journal
+from ._journal._files import JournalFiles
 from ._memory import make_arena
 from ._peers import peers_frame
 
@@ -60,17 +68,36 @@ class Server:
 
     :param config: the daemon's settings.
     :param clock: monotonic seconds, for the broker and heartbeats.
+    :param journal_files: the journal's file system door, for tests.
     :raises ValueError: the memory size cannot hold an arena for the payload
-        limit.
+        limit, or the journal's tasks.
+    :raises JournalError: the journal is damaged or in use.
     """
 
     def __init__(
-        self, config: DaemonConfig, *, clock: Callable[[], float] = time.monotonic
+        self,
+        config: DaemonConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        journal_files: JournalFiles | None = None,
     ) -> None:
         self.config = config
         self._clock = clock
         self.arena = make_arena(config.memory, config.broker.max_payload)
-        self.broker = Broker(config.broker, self.arena, clock=clock)
+        self.journal: Journal | None = None
+        if config.journal is not None:
+            self.journal = Journal(config.journal, clock=clock, files=journal_files)
+        self.broker = Broker(
+            config.broker,
+            self.arena,
+            clock=clock,
+            on_event=None if self.journal is None else self.journal.record,
+        )
+        if self.journal is not None:
+            self.broker.restore(*self.journal.open())
+        self._held = HeldReplies(
+            config.journal.retry_after_ms if config.journal is not None else 0
+        )
         self._connections: dict[int, Connection] = {}
         self._ids = itertools.count(1)
         self._roles: Counter[Role] = Counter()
@@ -103,6 +130,8 @@ class Server:
                 logger.info("group: %s", ", ".join(self.config.peers))
             group.start_soon(self._run_timers)
             group.start_soon(self._run_heartbeats)
+            if self.journal is not None:
+                group.start_soon(self.journal.run, self._settle, self.broker.export)
             task_status.started((host, port))
             await listener.serve(self._serve_connection, task_group=group)
 
@@ -117,12 +146,15 @@ class Server:
         self._check_drained()
         with anyio.move_on_after(self.config.drain_grace):
             await self._drained.wait()
+        if self.journal is not None:
+            await self.journal.flush()
         queued, in_flight = self.broker.backlog()
         if queued or in_flight:
             logger.warning(
-                "exiting with %d tasks queued and %d in flight; they are lost",
+                "exiting with %d tasks queued and %d in flight; %s",
                 queued,
                 in_flight,
+                "they are lost" if self.journal is None else "the journal keeps them",
             )
         else:
             logger.info("drained: nothing queued or in flight")
@@ -184,7 +216,7 @@ class Server:
                     conn.sending = True
                     await conn.stream.send(cast(bytes, data))
                     conn.sending = False
-                if conn.closing and not conn.out:
+                if conn.closing and not conn.out and not self._held.waiting(conn):
                     return
         except _GONE:
             conn.closing = True
@@ -212,6 +244,7 @@ class Server:
                 f"{conn.role.value} connection",
             )
             return False
+        mark = len(conn.out)
         if conn.role is Role.NEW and kind in DECIDES:
             conn.role = DECIDES[kind]
             self._roles[conn.role] += 1
@@ -230,12 +263,15 @@ class Server:
         except Exception:
             logger.exception("internal error on %s from %s", kind.__name__, conn.peer)
             _write_error(conn.out, ErrorCode.INTERNAL_ERROR, "internal error")
+        if self._held.waiting(conn):
+            self._held.hold_output(conn, mark)
         if self.broker.has_outgoing:
             self._route()
         self._wake(conn)
         return True
 
     def _on_submit(self, conn: Connection, message: Submit) -> None:
+        journal = self.journal
         task_id = self.broker.submit(
             queue=message.queue,
             payload=message.payload,
@@ -243,8 +279,19 @@ class Server:
             delay_ms=message.delay_ms,
             ttr_ms=message.ttr_ms,
             max_attempts=message.max_attempts,
+            held=journal is not None,
         )
-        write_ok(conn.out, task_id)
+        if journal is None:
+            write_ok(conn.out, task_id)
+        elif journal.available:
+            self._held.hold_ok(conn, journal.ticket, task_id)
+        else:
+            self.broker.withdraw(task_id)
+            raise Refused(
+                ErrorCode.JOURNAL_UNAVAILABLE,
+                "the journal cannot write; retry after the hint",
+                retry_after_ms=journal.config.retry_after_ms,
+            )
 
     def _on_ready(self, conn: Connection, message: Ready) -> None:
         self.broker.ready(conn.id, message.credit, message.queues)
@@ -270,6 +317,11 @@ class Server:
             workers=self._roles[Role.WORKER],
             monitors=self._roles[Role.MONITOR],
         )
+        if self.journal is not None:
+            size, live_ppm = self.journal.stats()
+            reply = dataclasses.replace(
+                reply, journal_bytes=size, journal_live_ppm=live_ppm
+            )
         conn.out += encode(reply)
 
     # -- sending ------------------------------------------------------------------
@@ -314,8 +366,18 @@ class Server:
     def _violation(self, conn: Connection, code: ErrorCode, text: str) -> None:
         """Send a closing ERROR, log it, and close once it is sent."""
         logger.warning("closing %s: %s (%s)", conn.peer, code.name.lower(), text)
+        mark = len(conn.out)
         _write_error(conn.out, code, text)
+        if self._held.waiting(conn):
+            self._held.hold_output(conn, mark)
         conn.close_after_flush()
+
+    def _settle(self, ticket: int, ok: bool) -> None:
+        """The journal wrote (or failed to write) batches up to ``ticket``."""
+        for conn in self._held.settle(ticket, ok, self.broker):
+            self._wake(conn)
+        self._route()
+        self._after_calls()
 
     # -- time -------------------------------------------------------------------------
 
