@@ -69,8 +69,73 @@ def tests(session: nox.Session) -> None:
         f"{CLIENT}/tests",
         f"{DAEMON}/tests",
         "tests",
+        "--ignore=tests/conformance",  # the conformance session runs it
     ]
     session.run("pytest", *paths)
+
+
+CONFORMANCE_DEPS = [*TEST_DEPS, "dpkt>=1.9.8,<2"]
+CONFORMANCE = "tests/conformance"
+
+
+@nox.session(python=PYTHON, tags=["ci"])
+def conformance(session: nox.Session) -> None:
+    """The conformance suite: the committed captures through both decoders,
+    their replay against a fresh daemon, the broken-frame corpus and a short
+    fuzz. Needs no capture tool; tests/conformance/README.md says more."""
+    session.install(*ALL_PACKAGES, *CONFORMANCE_DEPS)
+    session.run("pytest", *(session.posargs or [CONFORMANCE]))
+
+
+@nox.session(python=PYTHON)
+def capture(session: nox.Session) -> None:
+    """Capture every conformance scenario again with dumpcap, into
+    tests/conformance/captures; `-- NAME ...` captures only those.
+
+    dumpcap comes from Debian's tshark package, installed with apt-get when
+    missing and nox runs as root. Capturing on the loopback interface needs
+    root, or a dumpcap that the wireshark group may run.
+    """
+    import os
+    import shutil
+
+    if shutil.which("dumpcap") is None:
+        if os.geteuid() != 0:
+            session.error(
+                "dumpcap is missing: install Debian's tshark package "
+                "(apt-get install tshark) or run this session as root"
+            )
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-q", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-q", "tshark", external=True, env=env)
+    if os.geteuid() != 0:
+        session.log("not root: the capture works only if dumpcap may capture on lo")
+    session.install(*ALL_PACKAGES, *CONFORMANCE_DEPS)
+    session.run(
+        "python",
+        "-m",
+        "conformance.capture",
+        *session.posargs,
+        env={"PYTHONPATH": "tests"},
+    )
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The conformance fuzz with a long budget: 100,000 inputs against
+    FrameDecoder and 10,000 against a live daemon; `-- DECODER DAEMON` sets
+    other counts. CI runs a short budget inside `conformance`."""
+    decoder, daemon = [*session.posargs, "100000", "10000"][:2]
+    session.install(*ALL_PACKAGES, *CONFORMANCE_DEPS)
+    session.run(
+        "pytest",
+        f"{CONFORMANCE}/test_fuzz.py",
+        "--timeout=7200",
+        env={
+            "QUICX_FUZZ_DECODER_INPUTS": decoder,
+            "QUICX_FUZZ_DAEMON_INPUTS": daemon,
+        },
+    )
 
 
 @nox.session(python=PYTHON)

@@ -35,9 +35,9 @@ SPEC_ERROR_CODES = {int(k): v["id"] for k, v in SPEC["enums"]["error_code"].item
 # Where Quicx's daemon departs from spec/PROTOCOL.md; the capture shows what it does.
 DEPARTURES = {
     "shutting-down-first": (
-        "The daemon checks the queue name and the payload size before the drain, "
-        "so during a drain such a SUBMIT gets invalid_field or payload_too_large "
-        "instead of the shutting_down that spec section 6 puts first."
+        "The daemon checks the queue name before the drain, so during a drain a "
+        "SUBMIT with an empty queue name gets invalid_field instead of the "
+        "shutting_down that spec section 6 puts first."
     ),
 }
 # Codes no scenario can make Quicx's daemon send; they are captured only as
