@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,7 @@ class Settings:
 
     @classmethod
     def full(cls, systems: tuple[str, ...], output: Path) -> Settings:
+        """Every case, three repeats of about three seconds each."""
         return cls(
             systems=systems,
             cases=THROUGHPUT_CASES,
@@ -110,18 +112,15 @@ class Settings:
 
     @classmethod
     def quick(cls, systems: tuple[str, ...], output: Path) -> Settings:
-        return cls(
-            systems=systems,
+        """Fewer cases, one repeat, short runs: a smoke run."""
+        return dataclasses.replace(
+            cls.full(systems, output),
             cases=QUICK_CASES,
             repeats=1,
             seconds=0.5,
             probe_tasks=200,
             max_tasks=20_000,
             max_run_s=15.0,
-            echo=True,
-            soak_tasks=0,
-            soak_rate=0.0,
-            output=output,
         )
 
 

@@ -1,10 +1,10 @@
 """The few Quicx frames the raw runner and the echo limit exchange, by hand.
 
-Built and read with ``struct`` alone, following spec/quicx.ksy, so the raw
-runner shows what the daemon and the protocol cost with the cheapest client
-Python allows, and the echo limit moves frames of exactly Quicx's sizes.
-:func:`check_against_codec` compares these bytes with quicx-proto's own
-encoder when that package is installed.
+Built and read with ``struct`` rather than quicx-proto's codecs, following
+spec/quicx.ksy, so the raw runner shows what the daemon and the protocol
+cost with the cheapest client Python allows, and the echo limit moves frames
+of exactly Quicx's sizes. :func:`check_against_codec` proves these bytes are
+the ones quicx-proto's own encoder makes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import quicx_proto as qp
+from quicx_proto import PROTOCOL_VERSION, MsgType
 
 __all__ = [
     "DONE",
@@ -38,21 +41,21 @@ __all__ = [
     "task_of",
 ]
 
-# Message types, from the .ksy's msg_type enum.
-SUBMIT = 1
-OK = 2
-ERROR = 3
-READY = 4
-TASK = 5
-WAIT = 6
-DONE = 8
-HEARTBEAT = 10
-PONG = 11
-PEERS = 14
+# Plain ints, bound once, from quicx-proto's enum of the .ksy's types.
+SUBMIT = int(MsgType.SUBMIT)
+OK = int(MsgType.OK)
+ERROR = int(MsgType.ERROR)
+READY = int(MsgType.READY)
+TASK = int(MsgType.TASK)
+WAIT = int(MsgType.WAIT)
+DONE = int(MsgType.DONE)
+HEARTBEAT = int(MsgType.HEARTBEAT)
+PONG = int(MsgType.PONG)
+PEERS = int(MsgType.PEERS)
 
 _HEADER = struct.Struct(">2sBBI")
 _MAGIC = b"QX"
-_VERSION = 1
+_VERSION = PROTOCOL_VERSION
 _U8 = struct.Struct(">Q")
 _SUBMIT_FIELDS = struct.Struct(">IIIH")  # priority, delay_ms, ttr_ms, max_attempts
 _TASK_FIELDS = struct.Struct(">QHI")  # task_id, attempt, ttr_ms
@@ -172,16 +175,11 @@ class FrameBuffer:
         del self._data[:at]
 
 
-def check_against_codec() -> bool:
-    """Compare these frames with quicx-proto's encoder, when it is installed.
+def check_against_codec() -> None:
+    """Compare these frames with quicx-proto's encoder.
 
-    :returns: False when quicx-proto is not importable, True when it agrees.
     :raises AssertionError: when quicx-proto encodes any frame differently.
     """
-    try:
-        import quicx_proto as qp
-    except ImportError:
-        return False
     payload = b"\x01" * 100
     submit = qp.Submit(
         priority=0, delay_ms=0, ttr_ms=0, max_attempts=0, queue="q", payload=payload
@@ -196,4 +194,3 @@ def check_against_codec() -> bool:
     ]
     for ours, message in pairs:
         assert ours == qp.encode(message), f"frame differs from quicx-proto: {message}"
-    return True

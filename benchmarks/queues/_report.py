@@ -44,7 +44,7 @@ def markdown(results: SessionResults) -> str:
     return "\n".join(parts) + "\n"
 
 
-_HEADINGS = (
+_SYSTEM_HEADINGS = (
     "system",
     "case",
     "runs",
@@ -60,65 +60,85 @@ _HEADINGS = (
     "server peak RSS MiB",
     "client CPU µs/task",
 )
+_ECHO_HEADINGS = (
+    "payload",
+    "window",
+    "runs",
+    "tasks/s",
+    "server CPU µs/frame",
+    "x 4 frames = µs/task",
+)
+_SOAK_HEADINGS = (
+    "system",
+    "tasks",
+    "rate/s",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "server CPU µs/task",
+    "RSS at start MiB",
+    "warm min MiB",
+    "warm max MiB",
+    "at end MiB",
+)
 
 
 def _systems_table(rows: Sequence[Row]) -> str:
-    lines = [_table_line(_HEADINGS), _table_line(["---"] * len(_HEADINGS))]
-    for row in rows:
-        cells = (
-            row.system,
-            row.case,
-            str(row.runs),
-            f"{row.submit_rate:,.0f}",
-            f"{row.end_to_end_rate:,.0f}",
-            f"±{row.spread_pct:.0f}%",
-            _ratio(row.end_to_end_ratio),
-            f"{row.p50_ms:.2f}",
-            f"{row.p99_ms:.2f}",
-            f"{row.p999_ms:.2f}",
-            _ratio(row.p99_ratio),
-            f"{row.server_cpu_us_per_task:.1f}",
-            f"{row.server_peak_rss_mib:.1f}",
-            f"{row.client_cpu_us_per_task:.0f}",
-        )
-        lines.append(_table_line(cells))
-    return "\n".join(lines)
+    return _table(_SYSTEM_HEADINGS, [_system_cells(row) for row in rows])
+
+
+def _system_cells(row: Row) -> list[str]:
+    return [
+        row.system,
+        row.case,
+        str(row.runs),
+        f"{row.submit_rate:,.0f}",
+        f"{row.end_to_end_rate:,.0f}",
+        f"±{row.spread_pct:.0f}%",
+        _ratio(row.end_to_end_ratio),
+        f"{row.p50_ms:.2f}",
+        f"{row.p99_ms:.2f}",
+        f"{row.p999_ms:.2f}",
+        _ratio(row.p99_ratio),
+        f"{row.server_cpu_us_per_task:.1f}",
+        f"{row.server_peak_rss_mib:.1f}",
+        f"{row.client_cpu_us_per_task:.0f}",
+    ]
 
 
 def _echo_table(rows: Sequence[EchoRow]) -> str:
-    headings = ["payload", "window", "runs", "tasks/s", "server CPU µs/frame"]
-    headings.append("x 4 frames = µs/task")
-    lines = [_table_line(headings), _table_line(["---"] * len(headings))]
-    for row in rows:
-        cells = (
-            row.payload,
-            str(row.window),
-            str(row.runs),
-            f"{row.tasks_per_s:,.0f}",
-            f"{row.server_cpu_us_per_frame:.2f}",
-            f"{row.server_cpu_us_per_task:.1f}",
-        )
-        lines.append(_table_line(cells))
-    return "\n".join(lines)
+    return _table(_ECHO_HEADINGS, [_echo_cells(row) for row in rows])
+
+
+def _echo_cells(row: EchoRow) -> list[str]:
+    return [
+        row.payload,
+        str(row.window),
+        str(row.runs),
+        f"{row.tasks_per_s:,.0f}",
+        f"{row.server_cpu_us_per_frame:.2f}",
+        f"{row.server_cpu_us_per_task:.1f}",
+    ]
 
 
 def _soak_table(soaks: Sequence[RunResult]) -> str:
-    headings = ["system", "tasks", "rate/s", "p99 ms", "server CPU µs/task"]
-    headings += ["RSS at start MiB", "warm min MiB", "warm max MiB", "at end MiB"]
-    lines = [_table_line(headings), _table_line(["---"] * len(headings))]
-    for soak in soaks:
-        warm = warm_rss(soak) or [0]
-        first = soak.rss_samples[0][2] if soak.rss_samples else 0
-        last = soak.rss_samples[-1][2] if soak.rss_samples else 0
-        cells = [soak.system, f"{soak.done:,}", f"{soak.submit_rate:,.0f}"]
-        cells += [f"{soak.p99_us / 1000:.2f}", f"{soak.server_cpu_us_per_task:.1f}"]
-        cells += [f"{rss / _MIB:.1f}" for rss in (first, min(warm), max(warm), last)]
-        lines.append(_table_line(cells))
-    return "\n".join(lines)
+    return _table(_SOAK_HEADINGS, [_soak_cells(soak) for soak in soaks])
 
 
-def _table_line(cells: Iterable[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+def _soak_cells(soak: RunResult) -> list[str]:
+    warm = warm_rss(soak) or [0]
+    first = soak.rss_samples[0][2] if soak.rss_samples else 0
+    last = soak.rss_samples[-1][2] if soak.rss_samples else 0
+    cells = [soak.system, f"{soak.done:,}", f"{soak.submit_rate:,.0f}"]
+    cells += [f"{us / 1000:.2f}" for us in (soak.p50_us, soak.p99_us, soak.p999_us)]
+    cells.append(f"{soak.server_cpu_us_per_task:.1f}")
+    cells += [f"{rss / _MIB:.1f}" for rss in (first, min(warm), max(warm), last)]
+    return cells
+
+
+def _table(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = [headings, ["---"] * len(headings), *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
 def _ratio(value: float | None) -> str:
