@@ -46,8 +46,11 @@ class Goal:
         """One line: the goal, the figure, and whether it is met."""
         if self.value is None:
             return f"{self.name}: not measured ({self.detail})"
-        verdict = {True: "met", False: "NOT met", None: "no threshold"}[self.met]
-        figure = f"{self.value:.2f} (goal {self.target}, {verdict})"
+        if self.met is None:
+            figure = f"{self.value:.2f} ({self.target}; no threshold set)"
+        else:
+            verdict = "met" if self.met else "NOT met"
+            figure = f"{self.value:.2f} (goal {self.target}, {verdict})"
         return f"{self.name}: {figure}; {self.detail}"
 
 
@@ -81,12 +84,13 @@ def _latency_goal(rows: dict[tuple[str, str], Row], quicx: str) -> Goal:
     name = f"p99 latency at half load ({PACED_LOAD}), {quicx} / beanstalkd"
     ours, theirs = rows.get((quicx, PACED_LOAD)), rows.get(("beanstalkd", PACED_LOAD))
     if ours is None or theirs is None:
-        return Goal(name, None, "lower is better", None, "a system did not run")
+        return Goal(name, None, "", None, "a system did not run")
     detail = (
         f"{ours.p99_ms:.2f} ms at {ours.submit_rate:,.0f}/s vs "
         f"{theirs.p99_ms:.2f} ms at {theirs.submit_rate:,.0f}/s"
     )
-    return Goal(name, ours.p99_ms / theirs.p99_ms, "below 1", None, detail)
+    ratio = ours.p99_ms / theirs.p99_ms
+    return Goal(name, ratio, "below 1 is better than beanstalkd", None, detail)
 
 
 def _rss_goal(results: SessionResults) -> Goal:
@@ -120,12 +124,10 @@ def warm_rss(soak: RunResult) -> list[int]:
 def _cpu_goal(row: Row | None, echo: EchoRow | None, quicx: str) -> Goal:
     name = f"daemon CPU per task at {LOAD_CASE.name} ({quicx}) / echo limit x 4 frames"
     if row is None or echo is None:
-        return Goal(
-            name, None, "close to 1", None, "Quicx or the echo limit did not run"
-        )
+        return Goal(name, None, "", None, "Quicx or the echo limit did not run")
     detail = (
         f"{row.server_cpu_us_per_task:.1f} µs vs 4 x {echo.server_cpu_us_per_frame:.2f}"
         f" = {echo.server_cpu_us_per_task:.1f} µs"
     )
     ratio = row.server_cpu_us_per_task / echo.server_cpu_us_per_task
-    return Goal(name, ratio, "close to 1", None, detail)
+    return Goal(name, ratio, "1 would match the echo limit", None, detail)
