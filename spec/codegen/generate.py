@@ -22,6 +22,7 @@ import yaml  # type: ignore[import-untyped, unused-ignore]
 from ksy_model import Spec, SpecError, read_spec
 from render_codecs import render_codecs
 from render_messages import render_messages
+from render_structs import render_structs
 from targets import QUICX, TARGETS, Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,7 @@ SPEC = QUICX.spec
 OUTPUTS: dict[Path, Callable[[Spec], str]] = {
     QUICX.messages_path: lambda spec: render_messages(spec, QUICX),
     QUICX.codecs_path: lambda spec: render_codecs(spec, QUICX),
+    QUICX.structs_path: lambda spec: render_structs(spec, QUICX),
 }
 """The files generated from spec/quicx.ksy, by path."""
 
@@ -42,10 +44,13 @@ def load_spec(root: Path, target: Target = QUICX) -> Spec:
 def render_all(spec: Spec, target: Target = QUICX) -> dict[Path, str]:
     """Every file generated from ``spec`` for ``target``: path (relative to the
     root) and text."""
-    return {
+    files = {
         target.messages_path: render_messages(spec, target),
         target.codecs_path: render_codecs(spec, target),
     }
+    if target.structs_path is not None:
+        files[target.structs_path] = render_structs(spec, target)
+    return files
 
 
 def stale_files(root: Path, files: dict[Path, str]) -> list[Path]:

@@ -50,6 +50,8 @@ class Target:
     """List the record structs in the codecs module's ``__all__``."""
     messages_name: str = "_generated_messages"
     codecs_name: str = "_generated_codecs"
+    structs_name: str | None = None
+    """The struct readers and writers module, for a spec on the hot path."""
 
     @property
     def messages_path(self) -> Path:
@@ -58,6 +60,12 @@ class Target:
     @property
     def codecs_path(self) -> Path:
         return self.directory / f"{self.codecs_name}.py"
+
+    @property
+    def structs_path(self) -> Path | None:
+        if self.structs_name is None:
+            return None
+        return self.directory / f"{self.structs_name}.py"
 
     @property
     def messages_module(self) -> str:
@@ -90,6 +98,7 @@ QUICX = Target(
         "msg_type": "Which message a frame's body holds (the spec's msg_type enum).",
         "error_code": "What went wrong, as carried by ERROR and ProtocolError.",
     },
+    structs_name="_generated_structs",
 )
 
 JOURNAL = Target(

@@ -31,6 +31,9 @@ PUBLIC = [
     "Touch",
     "Wait",
     "encode",
+    "encode_into",
+    "write_ok",
+    "write_task",
 ]
 
 

@@ -2,22 +2,27 @@
 
 The package is three hand-written names over generated code:
 
-- :func:`encode` turns a message into the bytes of one frame;
+- :func:`encode` turns a message into the bytes of one frame
+  (:func:`encode_into` appends them to a bytearray instead);
 - :class:`FrameDecoder` turns received bytes, in any chunking, into messages;
 - :class:`ProtocolError` is raised for any bad input and carries the spec's
   error code.
 
-The message classes, :class:`MsgType`, :class:`ErrorCode` and the construct
-codecs behind them are generated from ``spec/quicx.ksy`` by
-``spec/codegen/generate.py`` (``_generated_*.py``); the rest is small:
-``_constructs`` (construct classes the codecs need), ``_validation`` (field
-checks run by every message class), ``_codec`` (compiled and interpreted
-codecs), ``_framing`` (the decoder) and ``_errors``.
+The message classes, :class:`MsgType`, :class:`ErrorCode` and the codecs
+behind them are generated from ``spec/quicx.ksy`` by
+``spec/codegen/generate.py`` (``_generated_*.py``): construct codecs, the
+reference, and ``struct`` codecs for the hot path, of which
+:func:`write_ok` and :func:`write_task` are public for a sender that has the
+fields but no message object (the daemon, whose payloads sit in its arena).
+The rest is small: ``_constructs`` (construct classes the codecs need),
+``_validation`` (field checks run by every message class), ``_codec``
+(compiled and interpreted construct codecs), ``_structs`` (helpers of the
+struct readers), ``_wire`` (struct codecs first, construct when they do not
+fit), ``_framing`` (the decoder) and ``_errors``.
 """
 
 from __future__ import annotations
 
-from quicx_proto._codec import COMPILED as _COMPILED
 from quicx_proto._errors import ProtocolError as ProtocolError
 from quicx_proto._framing import DEFAULT_MAX_FRAME as DEFAULT_MAX_FRAME
 from quicx_proto._framing import FrameDecoder as FrameDecoder
@@ -43,6 +48,10 @@ from quicx_proto._generated_messages import Submit as Submit
 from quicx_proto._generated_messages import Task as Task
 from quicx_proto._generated_messages import Touch as Touch
 from quicx_proto._generated_messages import Wait as Wait
+from quicx_proto._generated_structs import write_ok as write_ok
+from quicx_proto._generated_structs import write_task as write_task
+from quicx_proto._wire import encode as encode
+from quicx_proto._wire import encode_into as encode_into
 
 __all__ = [
     "DEFAULT_MAX_FRAME",
@@ -71,16 +80,10 @@ __all__ = [
     "Touch",
     "Wait",
     "encode",
+    "encode_into",
+    "write_ok",
+    "write_task",
 ]
-
-
-def encode(message: Message) -> bytes:
-    """Return ``message`` as the bytes of one whole frame, header included.
-
-    :param message: any message class instance, such as ``Submit(...)``
-    :raises TypeError: ``message`` is not a Quicx message
-    """
-    return _COMPILED.encode(message)
 
 
 # Tracebacks and reprs name the public path, quicx_proto.Submit, not the module

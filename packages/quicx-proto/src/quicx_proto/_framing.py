@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from quicx_proto._codec import COMPILED
 from quicx_proto._errors import ProtocolError
 from quicx_proto._generated_messages import (
     HEADER_SIZE,
@@ -10,6 +9,7 @@ from quicx_proto._generated_messages import (
     Message,
     MsgType,
 )
+from quicx_proto._wire import read_body, read_header
 
 __all__ = ["DEFAULT_MAX_FRAME", "FrameDecoder"]
 
@@ -108,18 +108,17 @@ class FrameDecoder:
             if self._pending is None:
                 if end - offset < HEADER_SIZE:
                     return offset
-                header = bytes(view[offset : offset + HEADER_SIZE])
-                self._pending = self._check_header(header)
+                self._pending = self._check_header(view, offset)
             msg_type, size = self._pending
             start = offset + HEADER_SIZE
             if end - start < size:
                 return offset
             offset = start + size
             self._pending = None
-            messages.append(COMPILED.decode_body(msg_type, bytes(view[start:offset])))
+            messages.append(read_body(msg_type, view[start:offset]))
 
-    def _check_header(self, header: bytes) -> tuple[MsgType, int]:
-        msg_type, size = COMPILED.decode_header(header)
+    def _check_header(self, view: memoryview, at: int) -> tuple[MsgType, int]:
+        msg_type, size = read_header(view, at)
         if size > self._max_frame_size:
             raise ProtocolError(
                 ErrorCode.FRAME_TOO_LARGE,
