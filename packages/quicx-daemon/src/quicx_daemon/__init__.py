@@ -23,6 +23,7 @@ from ._events import Requeued as Requeued
 from ._events import Submitted as Submitted
 from ._events import TaskEvent as TaskEvent
 from ._events import Touched as Touched
+from ._events import Withdrawn as Withdrawn
 from ._memory import make_arena as make_arena
 from ._stats import LatencyWindow as LatencyWindow
 
@@ -45,6 +46,7 @@ __all__ = [
     "Submitted",
     "TaskEvent",
     "Touched",
+    "Withdrawn",
     "make_arena",
     "parse_size",
 ]
