@@ -10,6 +10,7 @@ import pytest
 from quicx_proto import (
     ErrorCode,
     Heartbeat,
+    Message,
     Ok,
     StatsRequest,
     Submit,
@@ -149,7 +150,13 @@ def test_notation_refuses_what_it_cannot_read(text: str) -> None:
 
 
 def test_split_stream_keeps_every_frame_empty_bodies_too() -> None:
-    messages = [Wait(), Ok(task_id=3), StatsRequest(), Heartbeat(token=9), Wait()]
+    messages: list[Message] = [
+        Wait(),
+        Ok(task_id=3),
+        StatsRequest(),
+        Heartbeat(token=9),
+        Wait(),
+    ]
 
     stream = split_stream(b"".join(encode(m) for m in messages), 1024)
 
