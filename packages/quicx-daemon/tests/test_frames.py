@@ -1,4 +1,4 @@
-"""The hand-written hot-path frames are byte for byte what encode() gives."""
+"""The hot-path frames are byte for byte what encode() gives."""
 
 from __future__ import annotations
 
@@ -20,9 +20,7 @@ def test_write_task_matches_encode(queue: str, payload: bytes) -> None:
         task_id=(7 << 48) | 99, attempt=3, ttr_ms=60_000, queue=queue, payload=payload
     )
     out = bytearray(b"before")
-    write_task(
-        out, task.task_id, 3, 60_000, queue.encode(), memoryview(bytearray(payload))
-    )
+    write_task(out, task.task_id, 3, 60_000, queue, memoryview(bytearray(payload)))
     assert bytes(out) == b"before" + encode(task)
     assert FrameDecoder().feed(bytes(out[6:])) == [task]
 

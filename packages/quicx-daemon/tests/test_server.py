@@ -280,9 +280,7 @@ async def test_accepted_sockets_use_tcp_nodelay() -> None:
         await peer.send(Heartbeat(token=1))
         await peer.receive_one()
         (conn,) = server._connections.values()
-        from anyio.abc import SocketAttribute
-
-        raw = conn.stream.extra(SocketAttribute.raw_socket)
+        raw = conn.link.socket()
         assert raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 

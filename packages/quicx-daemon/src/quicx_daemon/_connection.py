@@ -3,14 +3,18 @@
 The role table below is the whole of the protocol's connection state machine
 (spec/PROTOCOL.md, section 4): a frame type that is not listed for the
 connection's role gets ERROR not_allowed_for_role and the connection closes.
+
+A :class:`Connection` holds no socket. Its :class:`Link` moves the bytes:
+``_protocol_link`` on asyncio, ``_stream_link`` on any other anyio backend.
+Links call back into their :class:`LinkOwner`, the server.
 """
 
 from __future__ import annotations
 
 import enum
+import socket
+from typing import Protocol
 
-import anyio
-from anyio.abc import SocketStream
 from quicx_proto import (
     Done,
     Failed,
@@ -24,7 +28,15 @@ from quicx_proto import (
     Touch,
 )
 
-__all__ = ["ALLOWED", "CLOSE_FLUSH_TIMEOUT", "DECIDES", "Connection", "Role"]
+__all__ = [
+    "ALLOWED",
+    "CLOSE_FLUSH_TIMEOUT",
+    "DECIDES",
+    "Connection",
+    "Link",
+    "LinkOwner",
+    "Role",
+]
 
 CLOSE_FLUSH_TIMEOUT = 2.0
 
@@ -56,12 +68,51 @@ DECIDES: dict[type[Message], Role] = {
 """The frame types that give a NEW connection its role."""
 
 
+class Link(Protocol):
+    """What moves one connection's bytes: the server only calls these."""
+
+    def flush_soon(self) -> None:
+        """Send what is in the connection's :attr:`Connection.out` shortly,
+        together with whatever else gathers there before then."""
+
+    def close_after_flush(self) -> None:
+        """Stop reading; send what is queued, then close.
+
+        The owner's held replies are waited for too (see
+        :meth:`LinkOwner.can_close`), but a peer that does not read gets
+        :data:`CLOSE_FLUSH_TIMEOUT` seconds to take the last frames; then the
+        connection is closed regardless.
+        """
+
+    def socket(self) -> socket.socket:
+        """The connection's socket, for its options; do not read or write it."""
+
+
+class LinkOwner(Protocol):
+    """What a link calls back: the server."""
+
+    max_send_buffer: int
+    """Bytes queued for a slow reader before its connection is dropped."""
+
+    def connection_opened(self, link: Link, peer: str) -> Connection:
+        """A peer connected; returns the connection's state."""
+
+    def data_received(self, conn: Connection, data: bytes) -> bool:
+        """Bytes arrived; False when the connection is to stop reading."""
+
+    def can_close(self, conn: Connection) -> bool:
+        """False while replies for the connection are still held back."""
+
+    def connection_closed(self, conn: Connection) -> None:
+        """The connection is gone; called once, whatever ended it."""
+
+
 class Connection:
     """The server's state for one accepted TCP connection.
 
-    Frames for the peer are appended to :attr:`out`; the connection's writer
-    task sends whatever has gathered there in one write each time it is woken,
-    so the frames produced by one read go out together.
+    Frames for the peer are appended to :attr:`out`; the connection's link
+    sends whatever has gathered there when it is flushed, so the frames
+    produced by one read go out together.
     """
 
     __slots__ = (
@@ -70,43 +121,29 @@ class Connection:
         "decoder",
         "id",
         "last_heard",
+        "link",
         "out",
         "peer",
-        "read_scope",
         "reason",
         "role",
-        "scope",
-        "sending",
-        "stream",
-        "wakeup",
     )
 
     def __init__(
-        self, conn_id: int, stream: SocketStream, peer: str, max_frame_body: int
+        self, conn_id: int, link: Link, peer: str, max_frame_body: int
     ) -> None:
         self.id = conn_id
-        self.stream = stream
+        self.link = link
         self.peer = peer
         self.role = Role.NEW
         self.decoder = FrameDecoder(max_frame_body)
         self.out = bytearray()
-        self.wakeup = anyio.Event()
         self.closing = False  # flush what is queued, then close
-        self.sending = False  # the writer is waiting for a write to finish
         self.reason = "connection closed"  # why a worker's leases are lost
         self.last_heard = 0.0
         self.beats = 0  # HEARTBEATs sent since the peer was last heard
-        self.scope = anyio.CancelScope()  # the whole connection
-        self.read_scope = anyio.CancelScope()  # only its reader
 
     def close_after_flush(self) -> None:
-        """Stop reading, send what is queued, then close.
-
-        A peer that does not read gets :data:`CLOSE_FLUSH_TIMEOUT` seconds to
-        take the last frames; then the connection is closed regardless.
-        """
-        self.closing = True
-        self.read_scope.cancel()
-        self.wakeup.set()
-        deadline = anyio.current_time() + CLOSE_FLUSH_TIMEOUT
-        self.scope.deadline = min(self.scope.deadline, deadline)
+        """Stop reading, send what is queued, then close (see :class:`Link`)."""
+        if not self.closing:
+            self.closing = True
+            self.link.close_after_flush()

@@ -1,10 +1,14 @@
 """The anyio server: frames in, broker calls, frames out.
 
-One task per connection reads, decodes and handles frames; a second task per
-connection writes whatever the handling queued, in one write per wake-up. One
-timer task sleeps until the broker's next deadline and one heartbeat task
-watches for silent peers. Everything that decides anything lives in the
-broker; this module only moves bytes and logs what it absorbs.
+Each connection's link hands the server the bytes it reads
+(:meth:`Server.data_received`); the server decodes and handles the frames
+and appends its answers to the connection's send buffer, which the link
+sends in one write per turn. On asyncio the links are ``asyncio.Protocol``
+callbacks (``_protocol_link``, much cheaper per frame), on trio anyio streams
+with a reader and a writer task (``_stream_link``). One timer task sleeps
+until the broker's next deadline and one heartbeat task watches for silent
+peers. Everything that decides anything lives in the broker; this module
+only moves bytes and logs what it absorbs.
 
 With a journal (``--data-dir``), one more task writes the broker's events to
 disk, and a SUBMIT's task and reply are held (``_held_replies``) until its
@@ -17,11 +21,10 @@ import dataclasses
 import itertools
 import logging
 import math
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import anyio
 from anyio.abc import SocketAttribute, SocketStream, TaskStatus
@@ -43,7 +46,7 @@ from quicx_proto import (
 
 from ._broker import Broker
 from ._config import DaemonConfig
-from ._connection import ALLOWED, DECIDES, Connection, Role
+from ._connection import ALLOWED, DECIDES, Connection, Link, Role
 from ._decisions import Refused, SendTask
 from ._frames import WAIT_FRAME, write_ok, write_task
 from ._held_replies import HeldReplies
@@ -51,14 +54,14 @@ from ._journal import Journal
 from ._journal._files import JournalFiles
 from ._memory import make_arena
 from ._peers import peers_frame
+from ._protocol_link import on_asyncio, serve_protocols
+from ._stream_link import StreamLink
 
 __all__ = ["Server"]
 
 logger = logging.getLogger(__name__)
 
-READ_SIZE = 256 << 10
 MAX_ERROR_TEXT = 1000
-_GONE = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream)
 
 Handler = Callable[[Connection, Any], None]
 
@@ -82,6 +85,7 @@ class Server:
         journal_files: JournalFiles | None = None,
     ) -> None:
         self.config = config
+        self.max_send_buffer = config.max_send_buffer
         self._clock = clock
         self.arena = make_arena(config.memory, config.broker.max_payload)
         self.journal: Journal | None = None
@@ -133,7 +137,10 @@ class Server:
             if self.journal is not None:
                 group.start_soon(self.journal.run, self._settle, self.broker.export)
             task_status.started((host, port))
-            await listener.serve(self._serve_connection, task_group=group)
+            if on_asyncio():
+                await serve_protocols(self, listener)
+            else:
+                await listener.serve(self._serve_stream, task_group=group)
 
     async def drain(self) -> None:
         """Refuse new tasks, then wait for the backlog or the grace period."""
@@ -161,68 +168,43 @@ class Server:
 
     # -- connections -------------------------------------------------------------
 
-    async def _serve_connection(self, stream: SocketStream) -> None:
-        conn = Connection(
-            next(self._ids), stream, _peer(stream), self.config.max_frame_body
-        )
+    async def _serve_stream(self, stream: SocketStream) -> None:
+        await StreamLink(self, stream).run()
+
+    def connection_opened(self, link: Link, peer: str) -> Connection:
+        """A link accepted a peer: give it its state."""
+        conn = Connection(next(self._ids), link, peer, self.config.max_frame_body)
         conn.last_heard = self._clock()
-        _set_nodelay(stream)
         self._connections[conn.id] = conn
         logger.debug("connection %d from %s opened", conn.id, conn.peer)
-        try:
-            with conn.scope:
-                async with anyio.create_task_group() as group:
-                    group.start_soon(self._write_loop, conn)
-                    with conn.read_scope:
-                        await self._read_loop(conn)
-                    conn.close_after_flush()
-        finally:
-            self._forget(conn)
-            with anyio.CancelScope(shield=True):
-                await stream.aclose()
+        return conn
 
-    async def _read_loop(self, conn: Connection) -> None:
-        receive = conn.stream.receive
-        while True:
-            try:
-                data = await receive(READ_SIZE)
-            except _GONE:
-                return
-            conn.last_heard = self._clock()
-            conn.beats = 0
-            try:
-                messages = conn.decoder.feed(data)
-            except ProtocolError as error:
-                # Frames read before the bad one are answered first, in order.
-                for message in error.messages:
-                    if not self._handle(conn, message):
-                        return
-                self._violation(conn, error.code, str(error))
-                return
-            for message in messages:
+    def data_received(self, conn: Connection, data: bytes) -> bool:
+        """Handle the frames in ``data``; False once the connection is to stop
+        reading (it broke the protocol)."""
+        conn.last_heard = self._clock()
+        conn.beats = 0
+        try:
+            messages = conn.decoder.feed(data)
+        except ProtocolError as error:
+            # Frames read before the bad one are answered first, in order.
+            for message in error.messages:
                 if not self._handle(conn, message):
-                    return
-            self._after_calls()
+                    return False
+            self._violation(conn, error.code, str(error))
+            return False
+        for message in messages:
+            if not self._handle(conn, message):
+                return False
+        self._after_calls()
+        return True
 
-    async def _write_loop(self, conn: Connection) -> None:
-        try:
-            while True:
-                await conn.wakeup.wait()
-                conn.wakeup = anyio.Event()
-                if conn.out:
-                    # Swap buffers so handlers append to a fresh one while
-                    # this one is sent; anyio's streams take any bytes-like.
-                    data, conn.out = conn.out, bytearray()
-                    conn.sending = True
-                    await conn.stream.send(cast(bytes, data))
-                    conn.sending = False
-                if conn.closing and not conn.out and not self._held.waiting(conn):
-                    return
-        except _GONE:
-            conn.closing = True
-            conn.read_scope.cancel()
+    def can_close(self, conn: Connection) -> bool:
+        """A closing connection waits for its replies held for the journal."""
+        return not self._held.waiting(conn)
 
-    def _forget(self, conn: Connection) -> None:
+    def connection_closed(self, conn: Connection) -> None:
+        """The link is gone: forget the connection; a worker's leases are lost."""
         del self._connections[conn.id]
         if conn.role is not Role.NEW:
             self._roles[conn.role] -= 1
@@ -334,34 +316,22 @@ class Server:
             if conn is None:
                 continue
             if isinstance(out, SendTask):
-                queue = out.queue.encode()
                 write_task(
-                    conn.out, out.task_id, out.attempt, out.ttr_ms, queue, out.payload
+                    conn.out,
+                    out.task_id,
+                    out.attempt,
+                    out.ttr_ms,
+                    out.queue,
+                    out.payload,
                 )
             else:
                 conn.out += WAIT_FRAME
             self._wake(conn)
 
     def _wake(self, conn: Connection) -> None:
-        """Let the writer send; drop the peer if it lets too much pile up.
-
-        Only what gathers while an earlier write is still under way counts:
-        a burst of TASKs is bounded by the worker's credit, not by this.
-        """
-        if not conn.out:
-            return
-        limit = self.config.max_send_buffer
-        if conn.sending and len(conn.out) > limit and not conn.closing:
-            logger.warning(
-                "dropping %s: it reads too slowly (%d bytes waiting to be sent)",
-                conn.peer,
-                len(conn.out),
-            )
-            conn.closing = True
-            conn.reason = "connection dropped as a slow reader"
-            conn.scope.cancel()
-            return
-        conn.wakeup.set()
+        """Have the connection's link send what gathered in its buffer."""
+        if conn.out:
+            conn.link.flush_soon()
 
     def _violation(self, conn: Connection, code: ErrorCode, text: str) -> None:
         """Send a closing ERROR, log it, and close once it is sent."""
@@ -448,20 +418,6 @@ def _write_error(
             message=text[:MAX_ERROR_TEXT],
         )
     )
-
-
-def _set_nodelay(stream: SocketStream) -> None:
-    """Send each write at once; anyio does this too, but the daemon relies on it."""
-    sock = stream.extra(SocketAttribute.raw_socket)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def _peer(stream: SocketStream) -> str:
-    try:
-        host, port = _host_port(stream.extra(SocketAttribute.remote_address))
-    except (OSError, anyio.TypedAttributeLookupError):
-        return "unknown peer"
-    return f"{host}:{port}"
 
 
 def _host_port(
