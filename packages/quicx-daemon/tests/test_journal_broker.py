@@ -8,15 +8,17 @@ from quicx_daemon._restore import RestoredTask
 from support.broker_harness import BrokerHarness, Delivery
 
 
-def harness(**settings: int) -> BrokerHarness:
-    return BrokerHarness(arena_bytes=8 << 20, **settings)
+def harness(*, hold: bool = False, **settings: int) -> BrokerHarness:
+    h = BrokerHarness(arena_bytes=8 << 20, **settings)
+    h.broker.hold_submits = hold
+    return h
 
 
 def test_a_held_task_waits_for_commit_before_it_runs() -> None:
-    h = harness()
+    h = harness(hold=True)
     h.ready(1, 5)
     h.received(1)
-    task_id = h.broker.submit(queue="q", payload=b"x", held=True)
+    task_id = h.broker.submit(queue="q", payload=b"x")
     h.collect()
     assert h.task_ids(1) == []
     assert h.broker.backlog().queued == 1
@@ -28,8 +30,8 @@ def test_a_held_task_waits_for_commit_before_it_runs() -> None:
 
 
 def test_a_held_delayed_task_keeps_its_due_time() -> None:
-    h = harness()
-    task_id = h.broker.submit(queue="q", payload=b"x", delay_ms=2000, held=True)
+    h = harness(hold=True)
+    task_id = h.broker.submit(queue="q", payload=b"x", delay_ms=2000)
     h.advance(1.0)
     h.broker.commit(task_id)
     h.ready(1, 1)
@@ -39,8 +41,8 @@ def test_a_held_delayed_task_keeps_its_due_time() -> None:
 
 
 def test_a_withdrawn_task_is_gone_and_its_memory_freed() -> None:
-    h = harness()
-    task_id = h.broker.submit(queue="q", payload=b"x" * 500, held=True)
+    h = harness(hold=True)
+    task_id = h.broker.submit(queue="q", payload=b"x" * 500)
     assert h.arena.stats().live_blocks == 1
     h.broker.withdraw(task_id)
     assert h.arena.stats().live_blocks == 0

@@ -39,7 +39,7 @@ def log_segment(directory: Path, segment_id: int, last_task_id: int = 0) -> byte
     )
 
 
-def save(directory: Path, segment_id: int, data: bytes) -> Path:
+def save(directory: Path, segment_id: int, data: bytes | bytearray) -> Path:
     path = directory / segment_name(segment_id)
     path.write_bytes(data)
     return path

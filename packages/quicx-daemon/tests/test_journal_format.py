@@ -101,11 +101,12 @@ def test_event_records_are_packed_as_the_spec_says(
     task_id: int, at: int, count: int, retry: bool, ready: int, reason: str
 ) -> None:
     cases: list[tuple[bytearray, int, RecordBody]] = []
-    for record_type, body in [
+    plain: list[tuple[RecordType, RecordBody]] = [
         (RecordType.TOUCHED, TaskTouched(task_id=task_id, at_ms=at)),
         (RecordType.DONE, TaskDone(task_id=task_id, at_ms=at)),
         (RecordType.EVICTED, TaskEvicted(task_id=task_id, at_ms=at)),
-    ]:
+    ]
+    for record_type, body in plain:
         out = bytearray()
         cases.append((out, write_task_event(out, record_type, task_id, at), body))
     out = bytearray()

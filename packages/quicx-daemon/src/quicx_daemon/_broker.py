@@ -76,6 +76,8 @@ class Broker:
     :param clock: monotonic time in seconds.
     :param rng: source of retry jitter; a fresh ``random.Random()`` if omitted.
     :param on_event: called with each task event, in order, as it happens.
+    :param hold_submits: hold every accepted task for :meth:`commit` or
+        :meth:`withdraw` (the daemon's journal sets it).
     """
 
     def __init__(
@@ -86,8 +88,10 @@ class Broker:
         clock: Callable[[], float],
         rng: random.Random | None = None,
         on_event: Callable[[ev.TaskEvent], None] | None = None,
+        hold_submits: bool = False,
     ) -> None:
         self.config = config
+        self.hold_submits = hold_submits
         self._arena = arena
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
@@ -152,12 +156,11 @@ class Broker:
         delay_ms: int = 0,
         ttr_ms: int = 0,
         max_attempts: int = 0,
-        held: bool = False,
     ) -> int:
         """Accept a task and return its id; it may be dispatched at once.
 
-        A ``held`` task waits, undispatched and uncounted, for :meth:`commit`
-        or :meth:`withdraw`.
+        With :attr:`hold_submits`, the task waits instead, undispatched and
+        uncounted, for :meth:`commit` or :meth:`withdraw`.
 
         :raises Refused: invalid_field (empty queue name), payload_too_large,
             shutting_down, queue_full or out_of_memory, checked in that order.
@@ -191,7 +194,7 @@ class Broker:
                     payload=self._view(task),
                 )
             )
-        if held:
+        if self.hold_submits:
             task.state = TaskState.HELD
             task.deadline = ready_at
             record.held += 1

@@ -96,6 +96,7 @@ class Server:
             self.arena,
             clock=clock,
             on_event=None if self.journal is None else self.journal.record,
+            hold_submits=self.journal is not None,
         )
         if self.journal is not None:
             self.broker.restore(*self.journal.open())
@@ -261,7 +262,6 @@ class Server:
             delay_ms=message.delay_ms,
             ttr_ms=message.ttr_ms,
             max_attempts=message.max_attempts,
-            held=journal is not None,
         )
         if journal is None:
             write_ok(conn.out, task_id)

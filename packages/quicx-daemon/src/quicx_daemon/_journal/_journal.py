@@ -182,19 +182,22 @@ class Journal:
 
     async def flush(self) -> None:
         """Wait until every record made so far is written, and synced unless
-        the policy is never. Returns at once if the journal has failed."""
+        the policy is never. Returns at once if the journal has failed or
+        :meth:`run` is not running."""
         target = self._batch if self._dirty else self._batch - 1
         if self.config.fsync == "interval" and self._sync_due is not None:
             self._sync_due = self._clock()
             self._wake()
-        while self._state is _State.WRITING and (
-            self._durable < target or self._sync_due is not None
+        while (
+            self._settled is not None
+            and self._state is _State.WRITING
+            and (self._durable < target or self._sync_due is not None)
         ):
-            assert self._settled is not None, "flush needs run"
             await self._settled.wait()
 
     async def aclose(self) -> None:
-        """Flush, then close the open segment; the journal is unusable after."""
+        """Flush (if :meth:`run` runs), then close the open segment and let go
+        of the directory; the journal is unusable after."""
         await self.flush()
         if self._state is _State.WRITING:
             await anyio.to_thread.run_sync(self._writer.close)
@@ -324,6 +327,15 @@ class Journal:
         when the journal must rewrite it after a failure."""
         self._wakeup = anyio.Event()
         self._settled = anyio.Event()
+        try:
+            await self._loop(settle, export)
+        finally:
+            self._settled.set()
+            self._settled = None
+
+    async def _loop(
+        self, settle: Settle, export: Callable[[], list[RestoredTask]]
+    ) -> None:
         async with anyio.create_task_group() as group:
             while True:
                 await self._wait()
@@ -333,6 +345,7 @@ class Journal:
                     await self._write(settle)
                 elif self._sync_due is not None and self._sync_due <= self._clock():
                     await self._sync(settle)
+                assert self._settled is not None
                 self._settled.set()
                 self._settled = anyio.Event()
                 self._maintain(group)
