@@ -17,6 +17,7 @@ from quicx_proto import (
     Heartbeat,
     Peers,
     Pong,
+    Ready,
     StatsRequest,
     Touch,
     Wait,
@@ -385,14 +386,18 @@ GROUP = ("10.0.0.1:7878", "10.0.0.2:7878")
 PEERS_SCENARIO = scenario(
     "peers",
     "a daemon started with a group sends a worker PEERS with the group's "
-    "addresses once, right after its first READY; not after a later READY, "
-    "and never to a producer",
+    "addresses once, first after its first READY, even a refused one; not "
+    "after a later READY, and never to a producer",
     send("producer", submit(b"x", "elsewhere")),
     expect("producer", ok(T1)),
     send("worker", ready(1)),
     expect("worker", like(Peers, addresses=GROUP), like(Wait)),
     send("worker", ready(2)),
     sync("worker", 7),
+    send("refused", Ready(credit=1, queues=())),
+    expect("refused", like(Peers, addresses=GROUP), error(ErrorCode.INVALID_FIELD)),
+    send("refused", ready(1)),
+    expect("refused", like(Wait)),
     sync("producer", 8),
     daemon=(*QUIET, "--peers", ",".join(GROUP)),
 )
