@@ -87,7 +87,11 @@ def capture_scenario(scenario: Scenario, out: Path, dumpcap: str) -> list[str]:
         probe = bound_probe_socket()
         try:
             log = Path(scratch) / "daemon.log"
-            with fresh_daemon(*scenario.daemon_args, log=log) as daemon:
+            with fresh_daemon(
+                *scenario.daemon_args,
+                log=log,
+                file_size_limit=scenario.file_size_limit,
+            ) as daemon:
                 probe_port = probe.getsockname()[1]
                 capture_filter = f"tcp port {daemon.port} and not tcp port {probe_port}"
                 with _dumpcap(dumpcap, capture_filter, pcap):
@@ -107,6 +111,7 @@ def capture_scenario(scenario: Scenario, out: Path, dumpcap: str) -> list[str]:
         "scenario": scenario.name,
         "exercises": scenario.exercises,
         "daemon_options": list(scenario.daemon_args),
+        "file_size_limit": scenario.file_size_limit,
         "captured_with": _version(dumpcap),
         "sha256": hashlib.sha256(data).hexdigest(),
     }

@@ -13,19 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import selectors
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from support.daemon_process import READY_PREFIX, DaemonProcess
 
-__all__ = ["DAEMON_ENV", "daemon_command", "fresh_daemon", "log_tail"]
+__all__ = ["DAEMON_ENV", "DATA_DIR", "daemon_command", "fresh_daemon", "log_tail"]
 
 DAEMON_ENV = "QUICX_CONFORMANCE_DAEMON"
+DATA_DIR = "{data_dir}"
 START_TIMEOUT = 20.0
 
 
@@ -38,35 +41,52 @@ def daemon_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def fresh_daemon(*args: str, log: Path | None = None) -> Iterator[DaemonProcess]:
+def fresh_daemon(
+    *args: str, log: Path | None = None, file_size_limit: int | None = None
+) -> Iterator[DaemonProcess]:
     """A new daemon on 127.0.0.1 with ``args``; killed at exit if still running.
 
+    :param args: options; ``{data_dir}`` in one stands for a new empty directory
     :param log: a file for the daemon's stderr; by default it goes to ours
+    :param file_size_limit: once the daemon listens, no file it writes may grow
+        past this many bytes (RLIMIT_FSIZE), so its journal finds the disk full
     :raises RuntimeError: the daemon exited or printed something else first
     :raises TimeoutError: it did not print its address within 20 s
     """
-    command = [*daemon_command(), "--listen", "127.0.0.1:0", *args]
+    with contextlib.ExitStack() as stack:
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="quicx-"))
+        options = [arg.replace(DATA_DIR, data_dir) for arg in args]
+        command = [*daemon_command(), "--listen", "127.0.0.1:0", *options]
+        process = _start(command, log)
+        stack.callback(_stop, process)
+        line = _first_line(process, START_TIMEOUT)
+        if not line.startswith(READY_PREFIX):
+            raise RuntimeError(f"{command[0]} printed {line!r} instead of its address")
+        if file_size_limit is not None:
+            limit = (file_size_limit, file_size_limit)
+            resource.prlimit(process.pid, resource.RLIMIT_FSIZE, limit)
+        host, _, port = line[len(READY_PREFIX) :].strip().rpartition(":")
+        yield DaemonProcess(process, host, int(port))
+
+
+def _start(command: list[str], log: Path | None) -> subprocess.Popen[str]:
     with contextlib.ExitStack() as files:
         stderr = files.enter_context(log.open("w")) if log is not None else None
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-    try:
-        line = _first_line(process, START_TIMEOUT)
-        if not line.startswith(READY_PREFIX):
-            raise RuntimeError(f"{command[0]} printed {line!r} instead of its address")
-        host, _, port = line[len(READY_PREFIX) :].strip().rpartition(":")
-        yield DaemonProcess(process, host, int(port))
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-        if process.stdout is not None:
-            process.stdout.close()
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def log_tail(log: Path, lines: int = 20) -> str:

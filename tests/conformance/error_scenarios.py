@@ -23,6 +23,7 @@ from quicx_proto import (
     Wait,
 )
 
+from conformance.daemons import DATA_DIR
 from conformance.messages import (
     NEXT_TYPE,
     NO_SUCH_TASK,
@@ -53,6 +54,7 @@ from conformance.script import (
 
 __all__ = [
     "INVALID_FIELD",
+    "JOURNAL_UNAVAILABLE",
     "MALFORMED",
     "OUT_OF_MEMORY",
     "OVERSIZED",
@@ -269,6 +271,26 @@ QUEUE_FULL = scenario(
     send("producer", submit(b"c")),
     expect("producer", ok(T4)),
     daemon=(*QUIET, "--queue-limit", "2"),
+)
+
+# Once the daemon listens, no file it writes may grow past 4 KiB: the journal
+# takes the first SUBMIT, and a 4 KiB payload then finds the disk full.
+JOURNAL_UNAVAILABLE = scenario(
+    "journal-unavailable",
+    "a SUBMIT the journal cannot record (the disk is full) gets "
+    "journal_unavailable with retry_after_ms above 0; the connection is kept "
+    "and the task accepted before is still served",
+    send("producer", submit(b"kept")),
+    expect("producer", ok(T1)),
+    send("producer", submit(b"J" * 4096)),
+    expect("producer", error(ErrorCode.JOURNAL_UNAVAILABLE)),
+    sync("producer", 9),
+    send("worker", ready(1)),
+    expect("worker", task(T1, b"kept")),
+    send("worker", done(T1)),
+    expect("worker", like(Wait)),
+    daemon=(*QUIET, "--data-dir", DATA_DIR),
+    file_size_limit=4096,
 )
 
 # The drain probe: one small task takes the only slab of the arena for its

@@ -44,7 +44,9 @@ from conformance.traffic import Conversation
 __all__ = [
     "CLOSING_CODES",
     "RETRY_AFTER_MS",
+    "TASK_CODES",
     "VARIABLE",
+    "VARIABLE_RETRY",
     "normalized",
     "shape_problems",
 ]

@@ -25,6 +25,7 @@ from quicx_proto import (
 
 from conformance.error_scenarios import (
     INVALID_FIELD,
+    JOURNAL_UNAVAILABLE,
     MALFORMED,
     OUT_OF_MEMORY,
     OVERSIZED,
@@ -426,6 +427,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     QUEUE_FULL,
     SHUTTING_DOWN,
     SHUTTING_DOWN_FIRST,
+    JOURNAL_UNAVAILABLE,
     PEERS_SCENARIO,
 )
 

@@ -155,6 +155,7 @@ class Scenario:
     exercises: str
     steps: tuple[Step, ...]
     daemon_args: tuple[str, ...] = field(default=())
+    file_size_limit: int | None = None
 
 
 def scenario(
@@ -162,12 +163,17 @@ def scenario(
     exercises: str,
     *steps: Step | tuple[Step, ...],
     daemon: tuple[str, ...] = (),
+    file_size_limit: int | None = None,
 ) -> Scenario:
-    """A :class:`Scenario`; a tuple of steps, as :func:`sync` gives, is spliced in."""
+    """A :class:`Scenario`; a tuple of steps, as :func:`sync` gives, is spliced in.
+
+    :param daemon: the daemon's options
+    :param file_size_limit: see :func:`conformance.daemons.fresh_daemon`
+    """
     flat: list[Step] = []
     for step in steps:
         flat += step if isinstance(step, tuple) else [step]
-    return Scenario(name, exercises, tuple(flat), daemon)
+    return Scenario(name, exercises, tuple(flat), daemon, file_size_limit)
 
 
 def like(cls: type, **fields: object) -> Like:

@@ -44,7 +44,6 @@ DEPARTURES = {
 # frames a client sent (role-violations).
 UNREACHABLE = {
     "internal_error": "Nothing lets a test make the daemon fail internally on purpose.",
-    "journal_unavailable": "The daemon has no journal yet (no --data-dir option).",
 }
 MUTATIONS_PER_CAPTURE = 6
 
@@ -65,6 +64,7 @@ def test_sidecar_names_its_scenario(name: str, captures: dict[str, Capture]) -> 
     assert sidecar["scenario"] == scenario.name
     assert sidecar["exercises"] == scenario.exercises
     assert sidecar["daemon_options"] == list(scenario.daemon_args)
+    assert sidecar.get("file_size_limit") == scenario.file_size_limit
 
 
 @pytest.mark.parametrize("name", NAMES)

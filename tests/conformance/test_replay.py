@@ -27,7 +27,9 @@ SHOWN = 5
 def test_replay_gives_the_captured_frames(name: str) -> None:
     capture: Capture = load(name)
     scenario = by_name(name)
-    with fresh_daemon(*capture.sidecar["daemon_options"]) as daemon:
+    options = capture.sidecar["daemon_options"]
+    limit = capture.sidecar.get("file_size_limit")
+    with fresh_daemon(*options, file_size_limit=limit) as daemon:
         run = run_scenario(scenario, daemon)
     captured = normalized(capture.conversations)
     replayed = normalized(from_run(run))
