@@ -3,7 +3,9 @@ else does, group commit, a failing disk, restarts, STATS."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -292,3 +294,68 @@ async def test_stats_reports_the_journal(tmp_path: Path) -> None:
         assert done.journal_live_ppm < 10_000
         assert server.journal is not None
         assert server.journal.stats() == (done.journal_bytes, done.journal_live_ppm)
+
+
+RECORDS_PER_TASK = 196  # submitted (9 + 35 + 1 + 4 + 100), dispatched, done
+
+
+def disk_use(directory: Path) -> int:
+    """Bytes in the segment files; one deleted while counting counts 0."""
+    total = 0
+    for path in directory.glob("*.qxj"):
+        with contextlib.suppress(FileNotFoundError):
+            total += path.stat().st_size
+    return total
+
+
+async def test_compaction_keeps_disk_use_bounded_under_a_long_lived_backlog(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A backlog that never runs (delayed an hour, or dead-lettered) sits in
+    the oldest segments while thousands of tasks pass through. Deleting dead
+    segments alone cannot free those; compaction must. Between compactions
+    the journal stays within max(compact_min, live / compact_below), plus
+    what is written between two looks at it (a round of tasks here) and the
+    segments a done record keeps (see _liveness). While a compaction runs,
+    its snapshot and the segments it replaces are both on disk, so use rises
+    by about the live size for that moment."""
+    segment, compact_min, below = 4096, 32 << 10, 0.5
+    rounds, per_round = 120, 30
+    caplog.set_level(logging.INFO, logger="quicx_daemon")
+    async with (
+        serving(
+            tmp_path, segment_size=segment, compact_min=compact_min, compact_below=below
+        ) as (server, host, port),
+        connect(host, port) as producer,
+        connect(host, port) as worker,
+    ):
+        journal = server.journal
+        assert journal is not None
+        await producer.send(
+            *[submit(b"d" * 100, delay_ms=3_600_000) for _ in range(100)]
+        )
+        await producer.receive(100)
+        await worker.send(Ready(credit=100, queues=("q",)))
+        await producer.send(*[submit(b"f" * 100, max_attempts=1) for _ in range(20)])
+        await producer.receive(20)
+        dead = [m.task_id for m in await worker.receive(20) if isinstance(m, Task)]
+        await worker.send(*[Failed(task_id=i, retry=False, reason="no") for i in dead])
+        settled = written = live = 0
+        for _ in range(rounds):
+            await producer.send(*[submit(b"t" * 100) for _ in range(per_round)])
+            await producer.receive(per_round)
+            tasks = [m for m in await worker.receive(per_round) if isinstance(m, Task)]
+            await worker.send(*[Done(task_id=t.task_id, result=b"") for t in tasks])
+            written += len(tasks) * RECORDS_PER_TASK
+            await journal.flush()
+            with anyio.fail_after(WAIT):
+                while journal.compacting:
+                    await anyio.sleep(0.005)
+            settled = max(settled, disk_use(tmp_path))
+            size, live_ppm = journal.stats()
+            live = max(live, size * live_ppm // 1_000_000)
+    bound = max(compact_min, int(live / below)) + per_round * RECORDS_PER_TASK
+    bound += 2 * segment
+    assert caplog.text.count("compacted into a snapshot") > 5
+    assert settled <= bound, f"peak {settled} bytes, bound {bound}, live {live}"
+    assert written > 10 * bound  # the bound is far below all that was written

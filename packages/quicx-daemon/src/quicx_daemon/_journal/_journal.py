@@ -215,6 +215,11 @@ class Journal:
         """The batch a record made now will be written with."""
         return self._batch
 
+    @property
+    def compacting(self) -> bool:
+        """True from the moment a compaction is decided until it ends."""
+        return self._compact_upto is not None or self._compaction is not None
+
     def stats(self) -> tuple[int, int]:
         """Bytes of journal, and the live share in parts per million."""
         total, live = self._live.total, self._live.live
