@@ -28,6 +28,7 @@ from conformance.frames import (
     Refusal,
     check_frame_decoders,
     check_refusal_decoders,
+    describe,
     differences,
 )
 from conformance.pcap import TcpConnection, read_connections
@@ -204,14 +205,12 @@ class _ScriptWalker:
         conv = self._conversation(step.conn)
         problems = []
         for frame in step.frames:
-            want = _frame_bytes(frame, self.bindings)
+            want = _script_frame(frame, self.bindings)
             at = self.sent_at.get(conv.number, 0)
-            got = _sent_item(conv, at)
             self.sent_at[conv.number] = at + 1
-            if got is None or got.data != want:
-                problems.append(
-                    f"{step.conn} sent {got!r}, the script sends {want.hex()}"
-                )
+            problem = _sent_difference(want, _sent_item(conv, at))
+            if problem:
+                problems.append(f"{step.conn}, frame {at + 1} sent: {problem}")
         return problems
 
     def _received(self, step: Expect) -> list[str]:
@@ -232,12 +231,24 @@ class _ScriptWalker:
         return problems
 
 
-def _frame_bytes(frame: Like | Message | bytes, bindings: Bindings) -> bytes:
-    if isinstance(frame, bytes):
-        return frame
-    if isinstance(frame, Like):
-        return encode(frame.build(bindings))
-    return encode(frame)
+def _script_frame(frame: Like | Message | bytes, bindings: Bindings) -> Message | bytes:
+    """What the script sends: a message, or bytes written by hand."""
+    return frame.build(bindings) if isinstance(frame, Like) else frame
+
+
+def _sent_difference(want: Message | bytes, got: Frame | Refusal | None) -> str:
+    """How a captured client frame differs from the script's; empty if not."""
+    want_bytes = want if isinstance(want, bytes) else encode(want)
+    if got is None:
+        return "nothing captured where the script sends a frame"
+    if got.data == want_bytes:
+        return ""
+    if isinstance(got, Frame) and not isinstance(want, bytes):
+        body = got.name.lower()
+        names = ("the script has", "the capture")
+        found = differences(describe(want), describe(got.message), body, names)
+        return f"{got.name}: " + "; ".join(found)
+    return f"the capture has {got.data.hex()}, the script {want_bytes.hex()}"
 
 
 def _sent_item(conv: Conversation, index: int) -> Frame | Refusal | None:
