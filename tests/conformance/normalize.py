@@ -118,8 +118,14 @@ def shape_problems(conversations: Sequence[Conversation]) -> list[str]:
     """What the daemon's frames break of sections 5 and 18; empty when nothing."""
     problems: list[str] = []
     nodes = {task_id >> NODE_SHIFT for task_id in _handed_out(conversations)}
+    nodes |= {
+        frame.message.node_id
+        for conv in conversations
+        for frame in conv.received.frames
+        if isinstance(frame.message, StatsReply)
+    }
     if len(nodes) > 1:
-        problems.append(f"task ids carry several node ids: {sorted(nodes)}")
+        problems.append(f"task ids and STATS name several node ids: {sorted(nodes)}")
     for conv in conversations:
         where = f"connection {conv.number}"
         problems += [f"{where}: {p}" for p in _conversation_problems(conv)]
