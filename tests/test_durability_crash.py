@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from quicx_proto import Done, Heartbeat, Ok, Pong, Ready, Task
+from quicx_proto import Done, Heartbeat, Message, Ok, Pong, Ready, Task
 from support.daemon_process import DaemonProcess, start_daemon
 from support.wire import Wire, fetch_stats, submit_message
 
@@ -186,7 +186,7 @@ def work(port: int) -> None:
         try:
             wire.send(Ready(credit=4, queues=(QUEUE,)))
             while True:
-                replies = []
+                replies: list[Message] = []
                 for message in wire.receive_some():
                     if isinstance(message, Task):
                         payload = message.payload.decode()
