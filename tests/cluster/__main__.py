@@ -21,26 +21,33 @@ one, two and three daemons instead (docs/scaling.md). Run it as
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 from .ledger import Tally, node_of, read_pairs, tally
 from .processes import Daemon, Fleet, finish, poll
+from .steps import (
+    BATCH,
+    idle,
+    poll_states,
+    produce_and_wait,
+    say,
+    show_stats,
+    start,
+    wait_for_workers,
+)
+from .throughput import bench
 
-RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 PHASE_PREFIXES = ("p1", "p2", "p3")
-BATCH = 500
-"""Tasks per producer connection; a batch lands on one daemon."""
-
-
-def say(*parts: object) -> None:
-    print(*parts, flush=True)  # noqa: T201
+MID_BATCH_WAIT = 0.3
+"""How long the kill waits to catch a daemon in the middle of a batch."""
+SPREAD = 3.0
+"""Seconds over which producers spread the tasks of check 2 at least, so
+that the kill comes while they run."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,51 +109,26 @@ def run_checks(workdir: Path, args: argparse.Namespace) -> bool:
     return verdicts(acked, runs, killed.node_id, counts, same_workers)
 
 
-def start(fleet: Fleet, count: int, args: argparse.Namespace) -> list[Daemon]:
-    """Daemons, HAProxy and workers, once every daemon has every worker."""
-    daemons = fleet.start_daemons(count)
-    fleet.start_haproxy()
-    fleet.start_workers(args.workers, args.concurrency)
-    for daemon in daemons:
-        poll(
-            lambda d=daemon: d.stats().current_workers >= args.workers,  # type: ignore[misc]
-            f"workers on {daemon.address}",
-        )
-    say(
-        f"{count} daemons ({', '.join(d.address for d in daemons)}) behind HAProxy "
-        f"{fleet.balancer}; {args.workers} workers given only HAProxy's address "
-        f"found all {count}"
-    )
-    return daemons
-
-
-def produce_and_wait(
-    fleet: Fleet, prefix: str, count: int, producers: int, batch: int = BATCH
-) -> float:
-    """Submit ``count`` tasks through HAProxy; seconds until all are done."""
-    began = time.monotonic()
-    target = completed(fleet.daemons) + count
-    totals = finish(fleet.produce(prefix, count, producers, batch))
-    if totals["acked"] != count:
-        raise RuntimeError(f"{totals['acked']} of {count} tasks acknowledged")
-    poll(lambda: completed(fleet.daemons) >= target, f"{count} tasks done")
-    return time.monotonic() - began
-
-
 def kill_mid_run(
     fleet: Fleet, killed: Daemon, survivors: list[Daemon], args: argparse.Namespace
 ) -> dict[str, float]:
-    """Kill one daemon in the middle of a batch, once it took a third of its
-    share; wait for the survivors to finish theirs."""
+    """Kill one daemon once it took a third of its share, in the middle of a
+    batch if that is seen soon; wait for the survivors to finish theirs."""
     base = killed.stats().total_submitted
-    tasks = args.tasks
+    batch = min(BATCH, max(1, args.tasks // 60))  # 60 batches or more
+    producers = fleet.produce("p2", args.tasks, args.producers, batch, SPREAD)
+    given_up_at: list[float] = []
 
-    def mid_batch() -> bool:
+    def now_is_the_time() -> bool:
         taken = killed.stats().total_submitted - base
-        return taken >= tasks // 9 and taken % BATCH != 0
+        if taken < args.tasks // 9:
+            return False
+        given_up_at[:] = given_up_at or [time.monotonic() + MID_BATCH_WAIT]
+        return taken % batch != 0 or time.monotonic() > given_up_at[0]
 
-    producers = fleet.produce("p2", tasks, args.producers, BATCH)
-    poll(mid_batch, "the daemon to kill in the middle of a batch")
+    poll(now_is_the_time, "the daemon to kill took its first tasks")
+    if all(producer.poll() is not None for producer in producers):
+        raise RuntimeError("the producers finished before the kill")
     killed.kill()
     states = poll_states(fleet, lambda s: "DOWN" in s.get(f"quicx{killed.node_id}", ""))
     say(f"killed; HAProxy marked it down after {states:.1f} s")
@@ -164,39 +146,12 @@ def kill_mid_run(
 def come_back(fleet: Fleet, daemon: Daemon, workers: int) -> None:
     """Start ``daemon`` again; wait until the workers and HAProxy find it."""
     daemon.start()
-    began = time.monotonic()
-    poll(lambda: daemon.stats().current_workers >= workers, "workers back")
-    found = time.monotonic() - began
+    found = wait_for_workers(daemon, workers)
     up = poll_states(fleet, lambda s: s.get(f"quicx{daemon.node_id}", "") == "UP")
     say(
         f"the {workers} running workers found it again after {found:.1f} s; "
         f"HAProxy marked it up after {found + up:.1f} s"
     )
-
-
-def poll_states(fleet: Fleet, condition: Callable[[dict[str, str]], bool]) -> float:
-    """Seconds until HAProxy's server states meet ``condition``."""
-    return poll(lambda: condition(fleet.server_states()), "HAProxy state")
-
-
-def completed(daemons: list[Daemon]) -> int:
-    return sum(daemon.stats().total_completed for daemon in daemons)
-
-
-def idle(daemon: Daemon) -> bool:
-    return not any(q.depth or q.delayed or q.in_flight for q in daemon.stats().queues)
-
-
-def show_stats(daemons: list[Daemon]) -> None:
-    say(f"{'node':>4} {'address':<16} {'submitted':>9} {'completed':>9} "
-        f"{'retried':>7} {'lost leases':>11} {'workers':>7}")  # fmt: skip
-    for daemon in daemons:
-        s = daemon.stats()
-        say(
-            f"{s.node_id:>4} {daemon.address:<16} {s.total_submitted:>9,} "
-            f"{s.total_completed:>9,} {s.total_retried:>7,} "
-            f"{s.total_lost_leases:>11,} {s.current_workers:>7}"
-        )
 
 
 # -- verdicts -----------------------------------------------------------------------
@@ -222,7 +177,7 @@ def verdicts(
     report("2", two, kept, "acknowledged by a survivor: run exactly once")
     say(
         f"     node {killed}: {lost.acked:,} acknowledged before the kill, "
-        f"{lost.once + lost.twice:,} ran (their DONE may have died with it), "
+        f"{lost.once + lost.twice:,} run by a worker (their DONE may be lost), "
         f"{lost.never:,} LOST with it; {counts['unconfirmed']:,.0f} SUBMITs got "
         f"no answer, of which {lost.strays.get(killed, 0):,} ran anyway"
     )
@@ -240,34 +195,6 @@ def report(number: str, passed: bool, result: Tally, what: str) -> None:
         f"{result.acked:,} {what} ({spread}); run twice: {result.twice}, "
         f"never: {result.never}"
     )
-
-
-# -- throughput ---------------------------------------------------------------------
-
-
-def bench(workdir: Path, args: argparse.Namespace) -> bool:
-    """Tasks per second through HAProxy with 1, 2 and 3 daemons."""
-    rows = []
-    for count in (1, 2, 3):
-        (workdir / f"n{count}").mkdir()
-        with Fleet(workdir / f"n{count}") as fleet:
-            start(fleet, count, args)
-            rates = []
-            for run in range(args.repeats):
-                seconds = produce_and_wait(fleet, f"b{run}", args.tasks, args.producers)
-                rates.append(args.tasks / seconds)
-                say(f"  run {run + 1}: {rates[-1]:,.0f} tasks/s")
-        rows.append({"daemons": count, "tasks": args.tasks, "rates": rates})
-    say("\ndaemons  tasks/s: min / median / max")
-    for row in rows:
-        rates = sorted(row["rates"])
-        say(f"{row['daemons']:>7}  {rates[0]:,.0f} / {rates[len(rates) // 2]:,.0f}"
-            f" / {rates[-1]:,.0f}")  # fmt: skip
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "cluster-scaling.json"
-    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
-    say(f"wrote {out}")
-    return True
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from support.daemon_process import DaemonProcess, start_daemon
 
 from .haproxy import EXAMPLE, render_config, server_states
 
-__all__ = ["Daemon", "Fleet", "finish", "free_ports", "poll"]
+__all__ = ["Daemon", "Fleet", "cpu_seconds", "finish", "free_ports", "poll"]
 
 TESTS = Path(__file__).resolve().parents[1]
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -165,17 +165,22 @@ class Fleet:
             self._workers.append(self._spawn(command, f"worker-{n}"))
 
     def produce(
-        self, prefix: str, count: int, producers: int, batch: int = 500
+        self,
+        prefix: str,
+        count: int,
+        producers: int,
+        batch: int = 500,
+        spread: float = 0.0,
     ) -> list[subprocess.Popen[bytes]]:
         """Start ``producers`` processes submitting ``count`` tasks in all,
-        ``batch`` per connection."""
+        ``batch`` per connection, spread over at least ``spread`` seconds."""
         share = -(-count // producers)
         started = []
         for n in range(producers):
             first, last = n * share, min(count, (n + 1) * share)
             command = ["produce", "--address", self.balancer, "--prefix", prefix]
             command += ["--start", str(first), "--count", str(last - first)]
-            command += ["--batch", str(batch)]
+            command += ["--batch", str(batch), "--spread", str(spread)]
             command += ["--out", str(self.workdir / f"{prefix}-{n}.acked")]
             started.append(
                 self._spawn(command, f"{prefix}-{n}", stdout=subprocess.PIPE)
@@ -187,6 +192,17 @@ class Fleet:
     def server_states(self) -> dict[str, str]:
         assert self._stats_socket is not None
         return server_states(self._stats_socket)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by the daemons, HAProxy and the workers."""
+        daemons = [d.running.process.pid for d in self.daemons if d.running]
+        haproxy = [self._haproxy.pid] if self._haproxy is not None else []
+        workers = self.workers_alive()
+        return {
+            "daemons": sum(map(cpu_seconds, daemons)),
+            "haproxy": sum(map(cpu_seconds, haproxy)),
+            "workers": sum(map(cpu_seconds, workers)),
+        }
 
     def workers_alive(self) -> list[int]:
         """Process ids of the workers still running."""
@@ -251,6 +267,13 @@ def finish(producers: Sequence[subprocess.Popen[bytes]]) -> dict[str, float]:
             before = totals.get(name, 0)
             totals[name] = max(before, value) if name == "seconds" else before + value
     return totals
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a running process used so far (Linux)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rsplit(")", 1)[1].split()  # from field 3, the state, on
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _end(process: subprocess.Popen[bytes], sig: int, timeout: float = 5.0) -> None:

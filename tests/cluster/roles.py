@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     produce.add_argument("--start", type=int, default=0)
     produce.add_argument("--count", type=int, required=True)
     produce.add_argument("--batch", type=int, default=500)
+    produce.add_argument("--spread", type=float, default=0.0, help="seconds")
     produce.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -59,7 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         run_worker(args.address, args.concurrency, args.out)
     else:
         summary = run_producer(
-            args.address, args.prefix, args.start, args.count, args.batch, args.out
+            args.address,
+            args.prefix,
+            range(args.start, args.start + args.count),
+            args.batch,
+            args.spread,
+            args.out,
         )
         print(json.dumps(summary), flush=True)  # noqa: T201
     return 0
@@ -78,16 +84,17 @@ def run_worker(address: str, concurrency: int, out: Path) -> None:
 
 
 def run_producer(
-    address: str, prefix: str, start: int, count: int, batch: int, out: Path
+    address: str, prefix: str, numbers: range, batch: int, spread: float, out: Path
 ) -> dict[str, int | float]:
-    """Submit ``count`` keyed tasks; return counts of what happened."""
+    """Submit the keyed tasks, batches started no faster than over ``spread``
+    seconds; return counts of what happened."""
     acked: list[str] = []
     unconfirmed = broken = 0
     began = time.monotonic()
-    for first in range(start, start + count, batch):
-        keys = [
-            f"{prefix}-{n}" for n in range(first, min(first + batch, start + count))
-        ]
+    starts = range(0, len(numbers), batch)
+    for index, first in enumerate(starts):
+        time.sleep(max(0.0, began + spread * index / len(starts) - time.monotonic()))
+        keys = [f"{prefix}-{n}" for n in numbers[first : first + batch]]
         for _ in range(BATCH_TRIES):
             answered, unanswered, keys = _submit_batch(address, keys)
             acked += [f"{key} {task_id}\n" for key, task_id in answered]
