@@ -11,16 +11,19 @@ from collections.abc import Callable, Iterator
 
 import anyio
 import pytest
-from client.live import queue_stats, running, wait_for
+from client.live import queue_stats, running, wait_for, wait_until
 from quicx_client import (
     AsyncMonitor,
     AsyncProducer,
     AsyncWorker,
     Monitor,
     Producer,
+    RetryPolicy,
+    ServerError,
     Task,
     Worker,
 )
+from quicx_proto import ErrorCode
 from support.daemon_process import DaemonProcess, running_daemon
 
 
@@ -140,11 +143,26 @@ def test_producer_leaves_a_draining_daemon_for_the_next(
     with Producer([a.address, b.address]) as producer:
         held = producer.submit(b"keeps a draining", queue="nobody-serves")
         assert held >> 48 == 1
-        a.process.send_signal(2)
         with Monitor(a.address) as monitor:
             assert monitor.stats()["total_submitted"] == 1
+        a.process.send_signal(2)
+        wait_until(lambda: _refuses_submit(a))
         moved = producer.submit(b"lands on b")
     assert moved >> 48 == 2
+
+
+def _refuses_submit(daemon: DaemonProcess) -> bool:
+    """Whether the daemon has begun draining: a signal is handled in its own
+    time, so a SUBMIT right after it may still be accepted."""
+    with Producer(daemon.address, retry=RetryPolicy(retry_for=0)) as probe:
+        try:
+            probe.submit(b"probe", queue="nobody-serves")
+        except ServerError as error:
+            refusal = error.code
+        else:
+            return False
+    assert refusal is ErrorCode.SHUTTING_DOWN
+    return True
 
 
 @pytest.mark.anyio

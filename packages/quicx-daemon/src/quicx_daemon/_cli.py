@@ -288,6 +288,9 @@ async def _run(server: Server) -> None:
                 if server.broker.draining:
                     logger.warning("second signal: exiting without waiting")
                     break
+                # Refuse SUBMIT from here on: frames are handled in the loop's
+                # callbacks, which may run before the drain task starts.
+                server.broker.begin_drain()
                 group.start_soon(_drain_then_stop, server, group.cancel_scope)
             group.cancel_scope.cancel()
 

@@ -60,7 +60,8 @@ class FrameDecoder:
         :param data: the next bytes of the stream, any amount
         :raises ProtocolError: the stream is not valid Quicx, now or earlier
         """
-        self._raise_if_broken()
+        if self._error is not None:
+            self._raise_if_broken()
         # With nothing buffered (the usual case) decode straight from ``data``
         # and keep only its incomplete tail, instead of copying it all first.
         buffer = self._buffer
@@ -78,7 +79,7 @@ class FrameDecoder:
             raise
         if source is buffer:
             del buffer[:offset]
-        else:
+        elif offset < len(data):
             buffer += memoryview(data)[offset:]
         return messages
 
