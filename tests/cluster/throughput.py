@@ -84,20 +84,30 @@ def _describe(run: dict[str, object]) -> str:
 
 
 def _table(runs: list[dict[str, object]]) -> None:
-    say("\ndaemons  tasks/s min / median / max   CPU µs per task: " + ", ".join(
-        ("daemons", "haproxy", "workers", "producers")
-    ))  # fmt: skip
+    roles = ("daemons", "haproxy", "workers", "producers")
+    say(
+        "\ndaemons  tasks/s min / median / max  tasks per CPU-second  "
+        f"CPU µs per task ({' / '.join(roles)})"
+    )
     for size in SIZES:
         mine = [run for run in runs if run["daemons"] == size]
         rates = sorted(int(str(run["tasks_per_s"])) for run in mine)
-        per_task = []
-        for role in ("daemons", "haproxy", "workers", "producers"):
-            used = [_cpu_of(run, role) / int(str(run["tasks"])) for run in mine]
-            per_task.append(f"{statistics.median(used) * 1e6:.0f}")
-        say(
-            f"{size:>7}  {rates[0]:,} / {statistics.median(rates):,.0f} / "
-            f"{rates[-1]:,}   {' / '.join(per_task)}"
+        per_task = [
+            statistics.median(_cpu_of(run, role) / _tasks(run) for run in mine) * 1e6
+            for role in roles
+        ]
+        efficiency = statistics.median(
+            _tasks(run) / sum(_cpu_of(run, role) for role in roles) for run in mine
         )
+        say(
+            f"{size:>7}  {rates[0]:>7,} / {statistics.median(rates):>6,.0f} / "
+            f"{rates[-1]:>6,}  {efficiency:>20,.0f}  "
+            + " / ".join(f"{used:.0f}" for used in per_task)
+        )
+
+
+def _tasks(run: dict[str, object]) -> int:
+    return int(str(run["tasks"]))
 
 
 def _cpu_of(run: dict[str, object], role: str) -> float:
