@@ -7,12 +7,15 @@ call, while a plain socket does one ``sendall`` and one ``recv`` loop in the
 caller's thread. Heartbeats need no background thread either: whatever the
 daemon sent while the link sat idle is read (and PONGs answered) before the
 next request, and a connection the daemon closed meanwhile is noticed then.
+Right after an answer that look is skipped (see :data:`QUIET_AFTER_ANSWER`),
+so back-to-back submits are one ``sendall`` and one ``recv`` each.
 """
 
 from __future__ import annotations
 
 import select
 import socket
+import time
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
@@ -24,6 +27,11 @@ from ._protocol import Connection
 __all__ = ["SocketClient", "SocketLink"]
 
 RECEIVE_SIZE = 256 * 1024
+QUIET_AFTER_ANSWER = 0.5
+"""Seconds after an answer in which the link is taken as usable without a
+look. The daemon sends nothing unasked that soon (its first HEARTBEAT comes
+after seconds of silence); a connection it closed in that moment is noticed
+by the next request, which then fails as :class:`ConnectionLost`."""
 
 C = TypeVar("C", bound=Connection)
 
@@ -34,6 +42,7 @@ class SocketLink(Generic[C]):
     def __init__(self, sock: socket.socket, conn: C) -> None:
         self.conn = conn
         self._sock = sock
+        self._heard_at = -QUIET_AFTER_ANSWER  # monotonic time of the last read
 
     @classmethod
     def open(
@@ -82,6 +91,7 @@ class SocketLink(Generic[C]):
             raise self._lost("no answer in time") from exc
         except OSError as exc:
             raise self._lost(f"receive failed: {exc}") from exc
+        self._heard_at = time.monotonic()
         try:
             events = self.conn.receive_data(data)
         except ProtocolViolation:
@@ -97,6 +107,8 @@ class SocketLink(Generic[C]):
         Call it only with nothing in flight: any event other than the end of
         the connection is unexpected then.
         """
+        if time.monotonic() - self._heard_at < QUIET_AFTER_ANSWER:
+            return not self.conn.closed
         try:
             while not self.conn.closed and self._readable():
                 if any(isinstance(event, Closed) for event in self.receive()):
