@@ -33,13 +33,7 @@ SPEC_MSG_TYPES = {int(k): v["id"] for k, v in SPEC["enums"]["msg_type"].items()}
 SPEC_ERROR_CODES = {int(k): v["id"] for k, v in SPEC["enums"]["error_code"].items()}
 
 # Where Quicx's daemon departs from spec/PROTOCOL.md; the capture shows what it does.
-DEPARTURES = {
-    "shutting-down-first": (
-        "The daemon checks the queue name before the drain, so during a drain a "
-        "SUBMIT with an empty queue name gets invalid_field instead of the "
-        "shutting_down that spec section 6 puts first."
-    ),
-}
+DEPARTURES: dict[str, str] = {}
 # Codes no scenario can make Quicx's daemon send; they are captured only as
 # frames a client sent (role-violations).
 UNREACHABLE = {

@@ -162,8 +162,9 @@ class Broker:
         With :attr:`hold_submits`, the task waits instead, undispatched and
         uncounted, for :meth:`commit` or :meth:`withdraw`.
 
-        :raises Refused: invalid_field (empty queue name), payload_too_large,
-            shutting_down, queue_full or out_of_memory, checked in that order.
+        :raises Refused: shutting_down, invalid_field (empty queue name),
+            payload_too_large, queue_full or out_of_memory, checked in that
+            order (spec/PROTOCOL.md, section 6).
         """
         record = self._check_submit(queue, len(payload))
         block = self._store(payload)
@@ -403,6 +404,12 @@ class Broker:
     # -- submit helpers ---------------------------------------------------------
 
     def _check_submit(self, queue: str, size: int) -> QueueRecord | None:
+        if self._draining:
+            raise Refused(
+                ErrorCode.SHUTTING_DOWN,
+                "the daemon is draining and takes no new tasks; retry later",
+                retry_after_ms=self.config.drain_retry_after_ms,
+            )
         if not queue:
             raise Refused(ErrorCode.INVALID_FIELD, "the queue name is empty")
         if size > self.config.max_payload:
@@ -410,12 +417,6 @@ class Broker:
                 ErrorCode.PAYLOAD_TOO_LARGE,
                 f"payload of {size} bytes is above the limit of "
                 f"{self.config.max_payload} bytes",
-            )
-        if self._draining:
-            raise Refused(
-                ErrorCode.SHUTTING_DOWN,
-                "the daemon is draining and takes no new tasks; retry later",
-                retry_after_ms=self.config.drain_retry_after_ms,
             )
         if self._seq + 1 >= 1 << SEQUENCE_BITS:
             raise Refused(ErrorCode.INTERNAL_ERROR, "task ids are used up")
