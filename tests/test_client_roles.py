@@ -65,7 +65,10 @@ def test_sync_producer_and_worker_finish_every_task(daemon: DaemonProcess) -> No
     assert after.total_completed == 500
 
 
-def test_worker_credit_is_its_concurrency(daemon: DaemonProcess) -> None:
+@pytest.mark.parametrize("prefetch", [0, 2])
+def test_worker_credit_is_its_concurrency_and_prefetch(
+    daemon: DaemonProcess, prefetch: int
+) -> None:
     first_two = threading.Barrier(3, timeout=20)
     release = threading.Event()
     calls = Counter[str]()
@@ -81,11 +84,15 @@ def test_worker_credit_is_its_concurrency(daemon: DaemonProcess) -> None:
 
     with Producer(daemon.address) as producer:
         producer.submit_many([b""] * 5)
-    with running(Worker(daemon.address, handle, concurrency=2)):
+    worker = Worker(daemon.address, handle, concurrency=2, prefetch=prefetch)
+    with running(worker):
         first_two.wait()
-        stats = wait_for(daemon.address, lambda s: s.current_workers == 1)
-        assert queue_stats(stats, "default").in_flight == 2
-        assert queue_stats(stats, "default").depth == 3
+        stats = wait_for(
+            daemon.address,
+            lambda s: queue_stats(s, "default").in_flight == 2 + prefetch,
+        )
+        assert queue_stats(stats, "default").depth == 3 - prefetch
+        assert calls["handled"] == 2  # the prefetched tasks wait for a handler
         release.set()
         wait_for(daemon.address, lambda s: s.total_completed == 5)
 

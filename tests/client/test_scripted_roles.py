@@ -61,7 +61,7 @@ def test_worker_answers_tasks_and_pauses_before_it_leaves(scripted: Start) -> No
     with running(Worker(daemon.address, handle, queues=["q", "r"], concurrency=3)):
         assert finished.wait(10)
     assert paused.wait(10)
-    assert seen[0] == Ready(credit=3, queues=("q", "r"))
+    assert seen[0] == Ready(credit=6, queues=("q", "r"))  # 3 running, 3 waiting
     answers = {type(m).__name__ + str(getattr(m, "task_id", "")): m for m in seen[1:4]}
     assert answers["Done1"] == Done(task_id=1, result=b"OK")
     assert answers["Failed2"] == Failed(
@@ -109,7 +109,7 @@ def test_worker_reconnects_after_the_daemon_drops_it(scripted: Start) -> None:
     daemon = scripted(daemon_side)
     with running(Worker(daemon.address, lambda t: None)):
         assert second.wait(10)
-    assert daemon.received.count(Ready(credit=1, queues=("default",))) >= 2
+    assert daemon.received.count(Ready(credit=2, queues=("default",))) >= 2
 
 
 def test_producer_refuses_what_a_producer_is_never_sent(scripted: Start) -> None:

@@ -5,26 +5,27 @@ The sync worker is a thin shell over the same anyio core as the async one,
 rather than over plain sockets like the sync producer: a worker serves
 several daemons at once, keeps leases alive on timers, reconnects on its own
 and hands tasks to a pool of threads, which is what an event loop is for. The
-loop runs in the thread that calls :meth:`Worker.run`; handlers run in
-anyio's worker threads, ``concurrency`` at a time.
+loop runs in the thread that calls :meth:`Worker.run` (on uvloop when it is
+installed); handlers run in ``concurrency`` threads of the worker's own
+(:mod:`._handler_threads`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import inspect
 import logging
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
-import anyio.to_thread
 
 from ._address import addresses_of
+from ._handler_threads import HandlerThreads
 from ._task import Task
 from ._worker_core import WorkerConfig, WorkerCore
 from ._worker_protocol import check_queues
@@ -41,6 +42,7 @@ def _config(
     addresses: str | Sequence[str],
     queues: Sequence[str],
     concurrency: int,
+    prefetch: int | None,
     auto_touch: bool,
     stop_timeout: float | None,
     follow_peers: bool,
@@ -49,6 +51,7 @@ def _config(
         addresses=addresses_of(addresses),
         queues=check_queues(queues),
         concurrency=concurrency,
+        prefetch=concurrency if prefetch is None else prefetch,
         auto_touch=auto_touch,
         stop_timeout=stop_timeout,
         follow_peers=follow_peers,
@@ -70,8 +73,12 @@ class AsyncWorker:
         FAILED with the exception as the reason (retried, unless it is a
         :class:`PermanentError`).
     :param queues: the queues to take tasks from, on every daemon.
-    :param concurrency: handlers running at once, which is also the credit
-        each daemon is given, so tasks arrive before the worker asks.
+    :param concurrency: handlers running at once.
+    :param prefetch: tasks each daemon may send beyond ``concurrency``, so
+        the next ones are here when a handler finishes (the daemon's credit is
+        the sum); None is as many as ``concurrency``, 0 none. Tasks received
+        but not started when the worker stops go back to their queues, with
+        that delivery counted as an attempt.
     :param auto_touch: TOUCH tasks still running after half their
         time-to-run, so long tasks keep their lease.
     :param stop_timeout: how long handlers may run after a stop; None waits.
@@ -89,6 +96,7 @@ class AsyncWorker:
         *,
         queues: Sequence[str] = ("default",),
         concurrency: int = 1,
+        prefetch: int | None = None,
         auto_touch: bool = True,
         stop_timeout: float | None = None,
         handle_signals: bool = True,
@@ -97,7 +105,13 @@ class AsyncWorker:
         if not inspect.iscoroutinefunction(handler):
             raise TypeError("AsyncWorker needs an async handler; use Worker instead")
         config = _config(
-            addresses, queues, concurrency, auto_touch, stop_timeout, follow_peers
+            addresses,
+            queues,
+            concurrency,
+            prefetch,
+            auto_touch,
+            stop_timeout,
+            follow_peers,
         )
         self._core = WorkerCore(config, handler, threaded=False)
         self._handle_signals = handle_signals
@@ -132,6 +146,7 @@ class Worker:
         *,
         queues: Sequence[str] = ("default",),
         concurrency: int = 1,
+        prefetch: int | None = None,
         auto_touch: bool = True,
         stop_timeout: float | None = None,
         handle_signals: bool = True,
@@ -140,7 +155,13 @@ class Worker:
         if inspect.iscoroutinefunction(handler):
             raise TypeError("Worker needs a plain handler; use AsyncWorker instead")
         config = _config(
-            addresses, queues, concurrency, auto_touch, stop_timeout, follow_peers
+            addresses,
+            queues,
+            concurrency,
+            prefetch,
+            auto_touch,
+            stop_timeout,
+            follow_peers,
         )
         self._handler = handler
         self._core = WorkerCore(config, self._run_in_thread, threaded=True)
@@ -149,14 +170,18 @@ class Worker:
         self._stopped = False
         self._token: anyio.lowlevel.EventLoopToken | None = None
         self._loop_thread: int | None = None
-        self._threads: anyio.CapacityLimiter | None = None
+        self._threads: HandlerThreads | None = None
 
     def run(self, *, backend: str = "asyncio") -> None:
         """Serve tasks until :meth:`stop`, SIGINT or SIGTERM; blocks meanwhile.
 
-        :param backend: the anyio backend to run the loop on.
+        :param backend: the anyio backend to run the loop on; asyncio runs on
+            uvloop when it is installed.
         """
-        anyio.run(self._main, backend=backend)
+        options = {}
+        if backend == "asyncio" and importlib.util.find_spec("uvloop"):
+            options["use_uvloop"] = True
+        anyio.run(self._main, backend=backend, backend_options=options)
 
     def stop(self) -> None:
         """Stop taking tasks; run() returns once running handlers finished.
@@ -180,17 +205,18 @@ class Worker:
                 return
             self._token = anyio.lowlevel.current_token()
             self._loop_thread = threading.get_ident()
-        self._threads = anyio.CapacityLimiter(self._core.config.concurrency)
+        self._threads = HandlerThreads(self._handler, self._core.config.concurrency)
+        self._threads.start()
         try:
             await _serve(self._core, self._handle_signals)
         finally:
+            self._threads.stop()
             with self._lock:
                 self._token = self._loop_thread = None
 
     async def _run_in_thread(self, task: Task) -> bytes | None:
-        return await anyio.to_thread.run_sync(
-            partial(self._handler, task), limiter=self._threads, abandon_on_cancel=True
-        )
+        assert self._threads is not None
+        return await self._threads.run(task)
 
 
 async def _serve(core: WorkerCore, handle_signals: bool) -> None:

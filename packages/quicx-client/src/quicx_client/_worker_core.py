@@ -2,10 +2,13 @@
 
 One :class:`WorkerCore` serves every daemon address at once: per address a
 task connects, sends READY, reads TASKs and reconnects with backoff and
-jitter when the connection breaks. Handlers run in one task group that
-outlives connections, limited to ``concurrency`` at a time; their answers go
-back over the connection the task came from, or are dropped when it is gone
-(the daemon has put the task back by then).
+jitter when the connection breaks. Each daemon's credit is ``concurrency``
+plus ``prefetch``, so the next tasks are already here when a handler
+finishes. Tasks wait in one backlog, in arrival order, for one of at most
+``concurrency`` handler loops (started as they are needed, then kept); the
+answers go back over the connection the task came from, or are dropped when
+it is gone (the daemon has put the task back by then), and a task whose
+connection is gone before its turn is skipped.
 
 A daemon with a group names its members in PEERS; the worker then serves
 every member directly as well (:mod:`._worker_group` decides which, and what
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,6 +34,7 @@ import anyio.from_thread
 import anyio.lowlevel
 import quicx_proto
 from anyio.abc import SocketStream, TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._async_link import connect_stream
 from ._errors import PermanentError, QuicxError
@@ -44,6 +49,9 @@ __all__ = ["HandlerRunner", "WorkerConfig", "WorkerCore"]
 logger = logging.getLogger(__name__)
 
 HandlerRunner = Callable[[Task], Awaitable[bytes | None]]
+_Assigned = tuple["_Link", quicx_proto.Task]
+TOUCH_SHARE = 0.5
+"""A held task is touched once this share of its time-to-run has passed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +63,10 @@ class WorkerConfig:
     queues: tuple[str, ...] = ("default",)
     """The queues served on every daemon."""
     concurrency: int = 1
-    """Handlers running at once; also the credit given to each daemon."""
+    """Handlers running at once."""
+    prefetch: int = 1
+    """Tasks each daemon may send beyond ``concurrency``; they wait here for a
+    handler, so one is at hand as soon as a handler finishes."""
     auto_touch: bool = True
     """TOUCH each held task when half its time-to-run has passed."""
     stop_timeout: float | None = None
@@ -74,10 +85,17 @@ class WorkerConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.concurrency <= 0xFFFF_FFFF:
             raise ValueError(f"concurrency must be at least 1, not {self.concurrency}")
+        if not 0 <= self.prefetch <= 0xFFFF_FFFF - self.concurrency:
+            raise ValueError(f"prefetch must not be negative, not {self.prefetch}")
         if self.liveness <= 0 or self.connect_timeout <= 0:
             raise ValueError("liveness and connect_timeout must be positive")
         if not 0 < self.reconnect_base <= self.reconnect_cap:
             raise ValueError("reconnect_base must be positive and at most the cap")
+
+    @property
+    def credit(self) -> int:
+        """The credit READY gives each daemon."""
+        return self.concurrency + self.prefetch
 
 
 class _Link:
@@ -161,7 +179,7 @@ class _Link:
     async def keep_alive(self, liveness: float, auto_touch: bool) -> None:
         """Touch leases that need it and probe a silent daemon, until cancelled."""
         while True:
-            touch_at = self.conn.touch_due() if auto_touch else None
+            touch_at = self.conn.touch_due(TOUCH_SHARE) if auto_touch else None
             now = time.monotonic()
             if not self.conn.check_liveness(now, liveness):
                 self.fail(self.conn.connection_lost(f"silent for {2 * liveness} s"))
@@ -204,6 +222,10 @@ class WorkerCore:
         self._handlers_scope: anyio.CancelScope | None = None
         self._handlers: TaskGroup | None = None
         self._links: set[_Link] = set()
+        # Tasks received, waiting for a handler loop; open while run() runs.
+        self._backlog: MemoryObjectSendStream[_Assigned] | None = None
+        self._backlog_out: MemoryObjectReceiveStream[_Assigned] | None = None
+        self._handler_loops = 0
         self._group = WorkerGroup(config.addresses)
         self._serving = set(config.addresses)  # addresses to keep connected
         self._loops: set[str] = set()  # addresses whose _serve loop runs
@@ -243,8 +265,10 @@ class WorkerCore:
         self._token = anyio.lowlevel.current_token()
         if self._stop_asked:
             return
-        async with anyio.create_task_group() as handlers:
+        self._backlog, backlog = anyio.create_memory_object_stream[_Assigned](math.inf)
+        async with self._backlog, backlog, anyio.create_task_group() as handlers:
             self._handlers = handlers
+            self._backlog_out = backlog
             self._handlers_scope = handlers.cancel_scope
             async with anyio.create_task_group() as links:
                 self._link_tasks = links
@@ -253,6 +277,7 @@ class WorkerCore:
                 await self._stop_event.wait()
                 await self._wind_down()
                 links.cancel_scope.cancel()
+            handlers.cancel_scope.cancel()  # the idle handler loops
 
     async def _wind_down(self) -> None:
         for link in list(self._links):
@@ -300,7 +325,7 @@ class WorkerCore:
     async def _session(
         self, address: str, stream: SocketStream, backoff: Backoff
     ) -> None:
-        credit = 0 if self._stop_asked else self.config.concurrency
+        credit = 0 if self._stop_asked else self.config.credit
         conn = WorkerConnection(address, queues=self.config.queues, credit=credit)
         link = _Link(conn, stream)
         self._links.add(link)
@@ -340,11 +365,10 @@ class WorkerCore:
 
     def _on_event(self, link: _Link, event: Event) -> None:
         if isinstance(event, TaskAssigned):
-            link.task_added()
+            if self._touch_before_keeper_wakes(event.task):
+                link.task_added()
             if not self._stop_asked:
-                assert self._handlers is not None
-                self._running += 1
-                self._handlers.start_soon(self._execute, link, event.task)
+                self._queue_task(link, event.task)
         elif isinstance(event, GroupAnnounced):
             self._on_group(link, event.addresses)
         elif isinstance(event, TaskRefused):
@@ -376,6 +400,37 @@ class WorkerCore:
             for other in list(self._links):
                 if other.conn.address == address:
                     other.leave()
+
+    def _touch_before_keeper_wakes(self, message: quicx_proto.Task) -> bool:
+        """Whether a new task's first TOUCH may fall due before its link's
+        keeper wakes on its own, at most ``liveness / 2`` from now."""
+        touch_after = message.ttr_ms / 1000 * TOUCH_SHARE
+        return self.config.auto_touch and touch_after < self.config.liveness / 2
+
+    def _queue_task(self, link: _Link, message: quicx_proto.Task) -> None:
+        """Put a task in the backlog; when no handler loop was free to take it,
+        start one more, up to ``concurrency``."""
+        assert self._backlog is not None
+        self._backlog.send_nowait((link, message))
+        untaken = self._backlog.statistics().current_buffer_used
+        if untaken and self._handler_loops < self.config.concurrency:
+            assert self._handlers is not None
+            assert self._backlog_out is not None
+            self._handler_loops += 1
+            self._handlers.start_soon(self._handle_backlog, self._backlog_out)
+
+    async def _handle_backlog(
+        self, backlog: MemoryObjectReceiveStream[_Assigned]
+    ) -> None:
+        """Run handlers, one task at a time, in the backlog's order, for good."""
+        while True:
+            link, message = await backlog.receive()
+            if self._stop_asked or not link.alive:
+                continue  # the daemon hands it out again once we close
+            if not link.conn.holds(message.task_id):
+                continue  # its lease was lost meanwhile
+            self._running += 1
+            await self._execute(link, message)
 
     async def _execute(self, link: _Link, message: quicx_proto.Task) -> None:
         try:
