@@ -5,6 +5,10 @@ PEERS frame, sent once per connection right after its first READY (see
 spec/PROTOCOL.md, section 16). The list is the operator's, passed through as
 written: the daemon cannot know the address its workers reach it by, so it
 checks only that each entry is a ``host:port`` that fits the frame.
+
+The list is read once, at start, and not again: a changed group needs the
+daemons restarted one by one, and workers hear the new list when they
+reconnect to each.
 """
 
 from __future__ import annotations
