@@ -223,7 +223,9 @@ async def test_through_a_way_in_a_worker_serves_every_member_directly() -> None:
         async with worker((way_in.address,), handled):
             for address in group.addresses:
                 await until_workers(address, 1)
-            assert way_in.readies == [[2, 0]]  # paused once the group was known
+            (credits,) = way_in.readies  # paused once the group was known
+            assert credits[0] > 0
+            assert credits[1:] == [0]
             ids = [i for address in group.addresses for i in await submit(address, 5)]
             await all_handled(handled, ids)
             assert sorted(handled.ids) == sorted(ids)
