@@ -1,7 +1,8 @@
 """Every Quicx workflow, one nox session each.
 
 `nox -t ci` runs what CI runs: the staleness check of generated code, lint,
-the test suite and the conformance suite. `nox -s demo` shows Quicx at work.
+the test suite, the conformance suite and the three-daemon cluster run.
+`nox -s demo` shows Quicx at work.
 """
 
 from __future__ import annotations
