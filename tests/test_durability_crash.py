@@ -68,6 +68,16 @@ class Peer:
             self.process.stdout.close()
 
 
+def receive(wire: Wire, count: int) -> list[Message]:
+    """Exactly the next ``count`` messages. (``Wire.receive`` hands back the
+    first chunk again instead of reading more when a chunk holds fewer.)"""
+    got: list[Message] = []
+    while len(got) < count:
+        got += wire.receive_some()
+    wire.pending = got[count:] + wire.pending
+    return got[:count]
+
+
 def crash(daemon: DaemonProcess) -> None:
     """SIGKILL the daemon and close our end of its stdout."""
     daemon.kill()
@@ -169,7 +179,7 @@ def produce(port: int, name: str, count: int) -> None:
                 payloads = [f"{name}-{number + i}" for i in range(batch)]
                 number += batch
                 wire.send(*[submit_message(QUEUE, p.encode()) for p in payloads])
-                for payload, reply in zip(payloads, wire.receive(batch), strict=True):
+                for payload, reply in zip(payloads, receive(wire, batch), strict=True):
                     if isinstance(reply, Ok):
                         acked += 1
                         print("OK", reply.task_id, payload, flush=True)  # noqa: T201
