@@ -129,10 +129,7 @@ class JournalMachine(RuleBasedStateMachine):
     @invariant()
     def recovery_gives_back_the_brokers_tasks(self) -> None:
         journal: Any = self.journal
-        chunks = journal._chunks
-        journal._chunks = [type(chunks[0])(journal._segment)]
-        journal._out = journal._chunks[0].data
-        journal._writer.write(chunks, False)
+        journal._writer.write(journal._gather.take(), False)
         recovered = recover_directory(
             journal._files, self.directory, repair=False
         ).tasks

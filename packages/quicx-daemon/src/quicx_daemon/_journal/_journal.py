@@ -1,20 +1,27 @@
 """The journal: the broker's events on disk, written off the event loop.
 
 The broker's event hook (:meth:`Journal.record`) packs each event into a
-record in memory, on the loop; nothing there touches a file. One task,
-:meth:`Journal.run`, hands what has gathered to a worker thread, which
-writes it in one call and syncs it once (group commit), then tells the
-server which batch is safe through ``settle``. While one batch is on its
-way to the disk the next one gathers, so SUBMITs that arrive together share
-one fsync, and no other connection waits for the disk.
+record in memory, on the loop (``_gather``); nothing there touches a file.
+One task, :meth:`Journal.run`, hands what has gathered to a worker thread,
+which writes it in one call; another thread syncs it once (group commit),
+and then ``settle`` tells the server which batches are safe. SUBMITs that
+arrive together share one write and one fsync; one that arrives while a sync
+is under way starts its own at once rather than waiting for the first to end
+(a sync covers everything written before it, so they settle in order), and
+no connection waits for the disk but the producers whose OKs do.
 
-A SUBMIT's record belongs to the batch :attr:`Journal.ticket` names when the
-record is made; the server holds the task and its OK until that batch
-settles. When a write fails the journal stops: that batch and the one
-gathering settle as failed (their SUBMITs get journal_unavailable), and
-nothing more is recorded. Every ``retry_after_ms`` it tries again by writing
-the broker's whole state, taken from memory, as a snapshot segment in place
-of every older segment; then it records again.
+A SUBMIT's record belongs to the batch :attr:`Journal.ticket` names when it
+is made; the server holds the task and its OK until that batch settles.
+Under the fsync policy ``always`` a batch holding a SUBMIT is synced before
+it settles; other records (dispatched, done, ...) are written within
+:data:`LAZY_WRITE` and synced within :data:`LAZY_SYNC`, or sooner with the
+next SUBMIT.
+
+When a write fails the journal stops: that batch and the one gathering
+settle as failed (their SUBMITs get journal_unavailable), and nothing more
+is recorded. Every ``retry_after_ms`` it tries again by writing the broker's
+whole state, taken from memory, as a snapshot segment in place of every
+older segment; then it records again.
 
 In the background, segments whose records are all dead are deleted, and a
 journal that is large and mostly dead is compacted (see ``_liveness``).
@@ -28,46 +35,34 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
 
 from .. import _events as ev
 from .._config import JournalConfig
-from .._records import TaskState
 from .._restore import RestoredTask
 from ._files import JournalFiles
-from ._format import (
-    encode_segment_header,
-    write_dead_lettered,
-    write_dispatched,
-    write_failed,
-    write_requeued,
-    write_submitted,
-    write_task_event,
-)
-from ._generated_messages import RecordType, SegmentKind, SnapshotState
+from ._gather import LAZY_WRITE, Gatherer
 from ._liveness import Liveness
 from ._reading import JournalError, compact_segments, recover_directory
-from ._recovery import RecoveredTask
-from ._segments import (
-    Chunk,
-    SegmentWriter,
-    delete_segments,
-    list_segments,
-    write_snapshot,
-)
+from ._recovery import RecoveredTask, from_restored, to_restored
+from ._segments import SegmentWriter, delete_segments, list_segments, write_snapshot
 
-__all__ = ["Journal"]
+__all__ = ["LAZY_SYNC", "LAZY_WRITE", "Journal"]
 
 logger = logging.getLogger(__name__)
 
+LAZY_SYNC = 1.0
+"""Under ``always``, seconds written records no reply waits for may stay
+unsynced."""
 COMPACT_RETRY = 60.0  # seconds before a failed compaction is tried again
+SYNCS_AT_ONCE = 4  # syncs that may be under way together
 
 Settle = Callable[[int, bool], None]
 """``settle(ticket, ok)``: every SUBMIT with a ticket up to ``ticket`` is on
 disk (ok) or will never be (not ok)."""
+Export = Callable[[], list[RestoredTask]]
 
 
 class _State(enum.Enum):
@@ -96,21 +91,19 @@ class Journal:
         self.config = config
         self._directory = Path(config.data_dir)
         self._clock = clock
-        self._wall = wall
         self._files = files if files is not None else JournalFiles()
         self._writer = SegmentWriter(self._files, self._directory)
-        self._offset = wall() - clock()  # wall time minus broker time
-        self._live = Liveness()
+        self._gather = Gatherer(
+            segment_size=config.segment_size, clock=clock, wall=wall, wake=self._wake
+        )
         self._state = _State.WRITING
-        self._segment = 0  # the segment new records go to
-        self._segment_bytes = 0
-        self._chunks: list[Chunk] = [Chunk(0)]
-        self._out = self._chunks[0].data
-        self._dirty = False
         self._batch = 1  # ticket of the batch gathering now
-        self._durable = 0  # ticket of the last batch written
-        self._sync_due: float | None = None  # interval policy: next sync
-        self._last_task_id = 0
+        self._written = 0  # ticket of the last batch written
+        self._syncing: set[int] = set()  # tickets whose sync is under way
+        self._durable = 0  # every ticket up to this one is settled
+        self._generation = 0  # raised by each failure; late syncs check it
+        self._sync_due: float | None = None  # written, not synced: sync by then
+        self._retry_at = 0.0  # when a failed journal tries again
         self._compact_upto: int | None = None  # rotated, compaction to start
         self._rotation_ticket = 0  # the batch that carries that rotation
         self._compact_hold = 0.0
@@ -118,17 +111,7 @@ class Journal:
         self._wakeup: anyio.Event | None = None
         self._settled: anyio.Event | None = None
         self._lock_fd: int | None = None
-        self._handlers: dict[type, Callable[[Any], None]] = {
-            ev.Submitted: self._on_submitted,
-            ev.Dispatched: self._on_dispatched,
-            ev.Touched: self._on_touched,
-            ev.Done: self._on_done,
-            ev.Failed: self._on_failed,
-            ev.Requeued: self._on_requeued,
-            ev.DeadLettered: self._on_dead_lettered,
-            ev.Evicted: self._on_evicted,
-            ev.Withdrawn: self._on_evicted,
-        }
+        self._sync_limiter = anyio.CapacityLimiter(SYNCS_AT_ONCE)
 
     # -- start and stop --------------------------------------------------------
 
@@ -150,7 +133,9 @@ class Journal:
         except BaseException:
             self._unlock()
             raise
-        now_ms = self._now_ms()
+        gather = self._gather
+        gather.last_task_id = recovered.last_task_id
+        live = Liveness()
         next_id = max(recovered.present, default=0) + 1
         if recovered.tasks:
             sizes, size = write_snapshot(
@@ -159,15 +144,12 @@ class Journal:
                 next_id,
                 recovered.tasks,
                 recovered.last_task_id,
-                now_ms,
+                gather.now_ms(),
             )
-            self._live.install_snapshot(next_id, sizes, size)
+            live.install_snapshot(next_id, sizes, size)
             next_id += 1
-        self._last_task_id = recovered.last_task_id
-        header = self._start_segment(next_id)
+        header = gather.restart(live, next_id, write_header=False)
         self._writer.start(next_id, header)
-        self._chunks = [Chunk(next_id)]
-        self._out = self._chunks[0].data
         delete_segments(self._files, self._directory, recovered.present)
         logger.info(
             "journal %s: recovered %d tasks from %d records (%d bytes) in %.2f s",
@@ -177,15 +159,17 @@ class Journal:
             recovered.size,
             time.monotonic() - started,
         )
-        tasks = [self._restored(task) for task in recovered.tasks]
+        tasks = [to_restored(task, gather.clock_at) for task in recovered.tasks]
         return tasks, recovered.last_task_id
 
     async def flush(self) -> None:
         """Wait until every record made so far is written, and synced unless
         the policy is never. Returns at once if the journal has failed or
         :meth:`run` is not running."""
-        target = self._batch if self._dirty else self._batch - 1
-        if self.config.fsync == "interval" and self._sync_due is not None:
+        gather = self._gather
+        target = self._batch if gather.dirty else self._batch - 1
+        gather.urge()
+        if self._sync_due is not None:
             self._sync_due = self._clock()
             self._wake()
         while (
@@ -222,188 +206,131 @@ class Journal:
 
     def stats(self) -> tuple[int, int]:
         """Bytes of journal, and the live share in parts per million."""
-        total, live = self._live.total, self._live.live
+        total, live = self._gather.live.total, self._gather.live.live
         return total, min(1_000_000, round(live * 1_000_000 / total)) if total else 0
 
-    # -- the broker's hook -----------------------------------------------------
-
     def record(self, event: ev.TaskEvent) -> None:
-        """Append the record of one broker event (the broker's ``on_event``)."""
-        if self._state is _State.FAILED:
-            if isinstance(event, ev.Submitted):
-                self._last_task_id = max(self._last_task_id, event.task_id)
-            return
-        self._handlers[type(event)](event)
-        if not self._dirty:
-            self._dirty = True
-            self._wake()
-        if self._segment_bytes >= self.config.segment_size:
-            self._rotate()
-
-    def _on_submitted(self, event: ev.Submitted) -> None:
-        size = write_submitted(
-            self._out,
-            event.task_id,
-            self._ms(event.at),
-            self._ms(event.ready_at),
-            event.priority,
-            round(event.ttr * 1000),
-            event.max_attempts,
-            event.queue.encode(),
-            event.payload,
-        )
-        self._keep(event.task_id, size)
-        self._last_task_id = max(self._last_task_id, event.task_id)
-
-    def _on_dispatched(self, event: ev.Dispatched) -> None:
-        size = write_dispatched(
-            self._out, event.task_id, self._ms(event.at), event.attempt
-        )
-        self._keep(event.task_id, size)
-
-    def _on_touched(self, event: ev.Touched) -> None:
-        at = self._ms(event.at)
-        size = write_task_event(self._out, RecordType.TOUCHED, event.task_id, at)
-        self._live.waste(self._segment, size)
-        self._segment_bytes += size
-
-    def _on_done(self, event: ev.Done) -> None:
-        at = self._ms(event.at)
-        size = write_task_event(self._out, RecordType.DONE, event.task_id, at)
-        self._end(event.task_id, size)
-
-    def _on_failed(self, event: ev.Failed) -> None:
-        at = self._ms(event.at)
-        size = write_failed(self._out, event.task_id, at, event.retry, event.reason)
-        self._keep(event.task_id, size)
-
-    def _on_requeued(self, event: ev.Requeued) -> None:
-        size = write_requeued(
-            self._out,
-            event.task_id,
-            self._ms(event.at),
-            event.attempts,
-            self._ms(event.ready_at),
-            event.reason,
-        )
-        self._keep(event.task_id, size)
-
-    def _on_dead_lettered(self, event: ev.DeadLettered) -> None:
-        at = self._ms(event.at)
-        size = write_dead_lettered(self._out, event.task_id, at, event.reason)
-        self._keep(event.task_id, size)
-
-    def _on_evicted(self, event: ev.Evicted | ev.Withdrawn) -> None:
-        at = self._ms(event.at)
-        size = write_task_event(self._out, RecordType.EVICTED, event.task_id, at)
-        self._end(event.task_id, size)
-
-    def _keep(self, task_id: int, size: int) -> None:
-        self._live.keep(task_id, self._segment, size)
-        self._segment_bytes += size
-
-    def _end(self, task_id: int, size: int) -> None:
-        self._live.end(task_id, self._segment, size)
-        self._segment_bytes += size
-
-    def _rotate(self) -> None:
-        """Send later records to a new segment."""
-        header = self._start_segment(self._segment + 1)
-        self._chunks.append(Chunk(self._segment, header))
-        self._out = self._chunks[-1].data
-        self._dirty = True
-        self._wake()
-
-    def _start_segment(self, segment_id: int) -> bytes:
-        header = encode_segment_header(
-            SegmentKind.LOG, segment_id, self._last_task_id, self._now_ms()
-        )
-        self._segment = segment_id
-        self._segment_bytes = len(header)
-        self._live.open_segment(segment_id, len(header))
-        return header
+        """Append the record of one broker event (the broker's ``on_event``);
+        nothing while the journal has failed."""
+        if self._state is not _State.FAILED:
+            self._gather.record(event)
+        elif isinstance(event, ev.Submitted):
+            gather = self._gather
+            gather.last_task_id = max(gather.last_task_id, event.task_id)
 
     # -- the writing task ------------------------------------------------------
 
-    async def run(
-        self, settle: Settle, export: Callable[[], list[RestoredTask]]
-    ) -> None:
+    async def run(self, settle: Settle, export: Export) -> None:
         """Write batches until cancelled; ``export`` gives the broker's state
         when the journal must rewrite it after a failure."""
         self._wakeup = anyio.Event()
         self._settled = anyio.Event()
         try:
-            await self._loop(settle, export)
+            async with anyio.create_task_group() as group:
+                while True:
+                    await self._turn(settle, export, group)
+                    self._tell_flushers()
+                    self._maintain(group)
         finally:
             self._settled.set()
             self._settled = None
 
-    async def _loop(
-        self, settle: Settle, export: Callable[[], list[RestoredTask]]
-    ) -> None:
-        async with anyio.create_task_group() as group:
-            while True:
-                await self._wait()
-                if self._state is _State.FAILED:
-                    await self._resume(export)
-                elif self._dirty:
-                    await self._write(settle)
-                elif self._sync_due is not None and self._sync_due <= self._clock():
-                    await self._sync(settle)
-                assert self._settled is not None
-                self._settled.set()
-                self._settled = anyio.Event()
-                self._maintain(group)
+    def _tell_flushers(self) -> None:
+        if self._settled is not None:
+            self._settled.set()
+            self._settled = anyio.Event()
 
-    async def _wait(self) -> None:
-        """Sleep until there is something to write, a sync or a retry is due."""
-        if self._dirty and self._state is not _State.FAILED:
-            return
-        timeout = math.inf
+    async def _turn(self, settle: Settle, export: Export, group: TaskGroup) -> None:
+        """Sleep until a write, a sync or a retry is due, then do it."""
+        gather = self._gather
+        now = self._clock()
         if self._state is _State.FAILED:
-            timeout = self.config.retry_after_ms / 1000
-        elif self._sync_due is not None:
-            timeout = self._sync_due - self._clock()
-        if timeout <= 0:
+            due = self._retry_at
+        elif gather.dirty and gather.urgent:
+            due = now
+        else:
+            due = min(
+                gather.write_due if gather.dirty else math.inf,
+                math.inf if self._sync_due is None else self._sync_due,
+            )
+        if due > now:
+            self._wakeup = anyio.Event()
+            with anyio.move_on_after(due - now):
+                await self._wakeup.wait()
             return
-        self._wakeup = anyio.Event()
-        with anyio.move_on_after(timeout):
-            await self._wakeup.wait()
+        if self._state is _State.FAILED:
+            await self._resume(export)
+        elif gather.dirty:
+            await self._write(settle, group)
+        else:
+            await self._sync(settle)
 
     def _wake(self) -> None:
         if self._wakeup is not None:
             self._wakeup.set()
 
-    async def _write(self, settle: Settle) -> None:
-        """Write the gathered chunks in a thread, then settle their batch."""
-        chunks = self._chunks
-        self._chunks = [Chunk(self._segment)]
-        self._out = self._chunks[0].data
-        self._dirty = False
+    async def _write(self, settle: Settle, group: TaskGroup) -> None:
+        """Write the gathered chunks in a thread; start their sync if they
+        need one, else settle them."""
+        gather = self._gather
+        urgent = gather.urgent
+        chunks = gather.take()
         ticket = self._batch
         self._batch += 1
         policy = self.config.fsync
-        sync = policy == "always" or (
-            self._sync_due is not None and self._sync_due <= self._clock()
+        now = self._clock()
+        sync = (urgent and policy == "always") or (
+            self._sync_due is not None and self._sync_due <= now
         )
-        delete = self._live.deletable(self._segment)
+        delete = gather.live.deletable(gather.segment)
         try:
-            deleted = await anyio.to_thread.run_sync(
+            deleted, fd = await anyio.to_thread.run_sync(
                 self._writer.write, chunks, sync, delete
             )
         except OSError as exc:
             self._fail(exc, settle)
             return
-        self._live.deleted(deleted)
-        if sync:
+        gather.live.deleted(deleted)
+        self._written = ticket
+        if fd is not None:
             self._sync_due = None
-        elif policy == "interval" and self._sync_due is None:
-            self._sync_due = self._clock() + self.config.fsync_interval
-        self._durable = ticket
-        settle(ticket, True)
+            self._syncing.add(ticket)
+            group.start_soon(self._sync_written, fd, ticket, settle)
+        elif policy != "never" and self._sync_due is None:
+            later = LAZY_SYNC if policy == "always" else self.config.fsync_interval
+            self._sync_due = now + later
+        self._advance(settle)
+
+    async def _sync_written(self, fd: int, ticket: int, settle: Settle) -> None:
+        """Sync one written batch (and all before it), then settle what can."""
+        generation = self._generation
+        try:
+            await anyio.to_thread.run_sync(
+                self._writer.sync_fd, fd, limiter=self._sync_limiter
+            )
+        except OSError as exc:
+            self._syncing.discard(ticket)
+            if generation == self._generation:
+                self._fail(exc, settle)
+            self._tell_flushers()
+            return
+        self._syncing.discard(ticket)
+        if generation == self._generation:
+            self._advance(settle)
+        self._tell_flushers()
+
+    def _advance(self, settle: Settle) -> None:
+        """Settle every batch written whose sync, if it needed one, is done."""
+        point = min(self._syncing) - 1 if self._syncing else self._written
+        if point > self._durable:
+            self._durable = point
+            settle(point, True)
+            self._tell_flushers()
+            if self._compact_upto is not None:
+                self._wake()  # the compaction waits for its rotation
 
     async def _sync(self, settle: Settle) -> None:
-        """Sync what the interval policy has written but not synced."""
+        """Sync what was written but not synced."""
         try:
             await anyio.to_thread.run_sync(self._writer.sync)
         except OSError as exc:
@@ -414,9 +341,9 @@ class Journal:
     def _fail(self, exc: OSError, settle: Settle) -> None:
         """Stop recording; every SUBMIT waiting on the disk is refused."""
         self._state = _State.FAILED
-        self._chunks = [Chunk(self._segment)]
-        self._out = self._chunks[0].data
-        self._dirty = False
+        self._generation += 1
+        self._retry_at = self._clock() + self.config.retry_after_ms / 1000
+        self._gather.take()
         self._sync_due = None
         logger.error(
             "journal %s: cannot write (%s); SUBMIT gets journal_unavailable and "
@@ -427,35 +354,39 @@ class Journal:
         )
         settle(self._batch, False)
         self._batch += 1
+        self._written = self._durable = self._batch - 1
+        self._tell_flushers()
+        self._wake()  # the writing task may sleep; it has a retry to time
 
-    async def _resume(self, export: Callable[[], list[RestoredTask]]) -> None:
+    # -- after a failure -------------------------------------------------------
+
+    async def _resume(self, export: Export) -> None:
         """Write the broker's state as a snapshot in place of every segment;
         records made meanwhile go to the log segment after it."""
         if self._compaction is not None:
             await self._compaction.wait()
-        now_ms = self._now_ms()
-        tasks = [self._recovered(task, now_ms) for task in export()]
-        snapshot_id = self._segment + 1
-        self._live = Liveness()
-        self._live.start_compaction(snapshot_id)
-        header = self._start_segment(snapshot_id + 1)
-        self._chunks = [Chunk(self._segment, header)]
-        self._out = self._chunks[0].data
+        while self._syncing and self._settled is not None:
+            await self._settled.wait()  # late syncs of before the failure
+        gather = self._gather
+        now_ms = gather.now_ms()
+        tasks = [from_restored(task, gather.ms, now_ms) for task in export()]
+        snapshot_id = gather.segment + 1
+        live = Liveness()
+        live.start_compaction(snapshot_id)
+        gather.restart(live, snapshot_id + 1, write_header=True)
         self._state = _State.RESUMING
         try:
             sizes, size = await anyio.to_thread.run_sync(
-                self._rewrite, snapshot_id, tasks, self._last_task_id, now_ms
+                self._rewrite, snapshot_id, tasks, gather.last_task_id, now_ms
             )
         except OSError as exc:
             logger.warning("journal %s: still cannot write (%s)", self._directory, exc)
             self._state = _State.FAILED
-            self._chunks = [Chunk(self._segment)]
-            self._out = self._chunks[0].data
-            self._dirty = False
+            self._retry_at = self._clock() + self.config.retry_after_ms / 1000
+            gather.take()
             return
-        self._live.install_snapshot(snapshot_id, sizes, size)
+        live.install_snapshot(snapshot_id, sizes, size)
         self._state = _State.WRITING
-        self._dirty = True
         logger.info(
             "journal %s: writing again; %d tasks rewritten as a snapshot",
             self._directory,
@@ -484,6 +415,7 @@ class Journal:
         if self._state is not _State.WRITING:
             return
         upto = self._compact_upto
+        live = self._gather.live
         if upto is not None and self._durable >= self._rotation_ticket:
             self._compact_upto = None
             self._compaction = anyio.Event()
@@ -492,27 +424,21 @@ class Journal:
             upto is None
             and self._compaction is None
             and self._clock() >= self._compact_hold
-            and self._live.should_compact(
-                self.config.compact_min, self.config.compact_below
-            )
+            and live.should_compact(self.config.compact_min, self.config.compact_below)
         ):
-            self._compact_upto = self._segment
+            self._compact_upto = self._gather.segment
             self._rotation_ticket = self._batch
-            self._rotate()
+            self._gather.rotate(urgent=True)
 
     async def _compact(self, upto: int) -> None:
-        live = self._live
+        live = self._gather.live
         keep = live.start_compaction(upto)
         before = live.total
         started = time.monotonic()
+        now_ms = self._gather.now_ms()
         try:
             sizes, size = await anyio.to_thread.run_sync(
-                compact_segments,
-                self._files,
-                self._directory,
-                upto,
-                keep,
-                self._now_ms(),
+                compact_segments, self._files, self._directory, upto, keep, now_ms
             )
         except (OSError, JournalError) as exc:
             logger.error("journal %s: compaction failed: %s", self._directory, exc)
@@ -523,8 +449,9 @@ class Journal:
             assert self._compaction is not None
             self._compaction.set()
             self._compaction = None
-        if live is self._live:
-            live.install_snapshot(upto, sizes, size)
+        if live is not self._gather.live:
+            return  # a resume replaced everything meanwhile
+        live.install_snapshot(upto, sizes, size)
         logger.info(
             "journal %s: compacted into a snapshot of %d tasks (%d bytes) in %.2f s; "
             "%d bytes of journal, was %d",
@@ -532,11 +459,11 @@ class Journal:
             len(sizes),
             size,
             time.monotonic() - started,
-            self._live.total,
+            live.total,
             before,
         )
 
-    # -- helpers ---------------------------------------------------------------
+    # -- the directory ---------------------------------------------------------
 
     def _lock(self) -> None:
         self._files.make_dir(self._directory)
@@ -551,52 +478,3 @@ class Journal:
         if self._lock_fd is not None:
             self._files.close(self._lock_fd)
             self._lock_fd = None
-
-    def _ms(self, at: float) -> int:
-        """Broker time to wall-clock milliseconds."""
-        return max(0, round((at + self._offset) * 1000))
-
-    def _now_ms(self) -> int:
-        return round(self._wall() * 1000)
-
-    def _restored(self, task: RecoveredTask) -> RestoredTask:
-        state = {
-            SnapshotState.QUEUED: TaskState.READY,
-            SnapshotState.LEASED: TaskState.LEASED,
-            SnapshotState.DEAD: TaskState.DEAD,
-        }[task.state]
-        return RestoredTask(
-            task_id=task.task_id,
-            queue=task.queue,
-            priority=task.priority,
-            ttr_ms=task.ttr_ms,
-            max_attempts=task.max_attempts,
-            payload=task.payload,
-            state=state,
-            ready_at=task.ready_ms / 1000 - self._offset,
-            attempts=task.attempts,
-            lost_leases=task.lost_leases,
-            reason=task.reason,
-        )
-
-    def _recovered(self, task: RestoredTask, now_ms: int) -> RecoveredTask:
-        if task.state is TaskState.DEAD:
-            state = SnapshotState.DEAD
-        elif task.state is TaskState.LEASED:
-            state = SnapshotState.LEASED
-        else:
-            state = SnapshotState.QUEUED
-        delayed = task.state is TaskState.DELAYED
-        return RecoveredTask(
-            task_id=task.task_id,
-            queue=task.queue,
-            priority=task.priority,
-            ttr_ms=task.ttr_ms,
-            max_attempts=task.max_attempts,
-            payload=task.payload,
-            state=state,
-            ready_ms=self._ms(task.ready_at) if delayed else now_ms,
-            attempts=task.attempts,
-            lost_leases=task.lost_leases,
-            reason=task.reason,
-        )

@@ -17,9 +17,11 @@ broker decides what a lost lease does to it (:meth:`Broker.restore`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from .._records import TaskState
+from .._restore import RestoredTask
 from ._format import CorruptRecord, RecordSpan, SegmentScan, decode_body
 from ._generated_messages import (
     HEADER_SIZE,
@@ -37,7 +39,14 @@ from ._generated_messages import (
     TaskTouched,
 )
 
-__all__ = ["ENDING", "RecoveredTask", "Replay", "ended_tasks"]
+__all__ = [
+    "ENDING",
+    "RecoveredTask",
+    "Replay",
+    "ended_tasks",
+    "from_restored",
+    "to_restored",
+]
 
 ENDING = frozenset({RecordType.DONE, RecordType.EVICTED})
 """Record types after which a task is gone for good."""
@@ -225,3 +234,53 @@ def _from_snapshot(body: TaskSnapshot) -> RecoveredTask:
         lost_leases=body.lost_leases,
         reason=body.reason,
     )
+
+
+def to_restored(task: RecoveredTask, clock_at: Callable[[int], float]) -> RestoredTask:
+    """A recovered task as the broker takes it back; ``clock_at`` turns
+    wall-clock milliseconds into broker time."""
+    return RestoredTask(
+        task_id=task.task_id,
+        queue=task.queue,
+        priority=task.priority,
+        ttr_ms=task.ttr_ms,
+        max_attempts=task.max_attempts,
+        payload=task.payload,
+        state=_BROKER_STATES[task.state],
+        ready_at=clock_at(task.ready_ms),
+        attempts=task.attempts,
+        lost_leases=task.lost_leases,
+        reason=task.reason,
+    )
+
+
+def from_restored(
+    task: RestoredTask, ms: Callable[[float], int], now_ms: int
+) -> RecoveredTask:
+    """A task the broker exported, as a snapshot record holds it; ``ms`` turns
+    broker time into wall-clock milliseconds."""
+    delayed = task.state is TaskState.DELAYED
+    return RecoveredTask(
+        task_id=task.task_id,
+        queue=task.queue,
+        priority=task.priority,
+        ttr_ms=task.ttr_ms,
+        max_attempts=task.max_attempts,
+        payload=task.payload,
+        state=_SNAPSHOT_STATES.get(task.state, SnapshotState.QUEUED),
+        ready_ms=ms(task.ready_at) if delayed else now_ms,
+        attempts=task.attempts,
+        lost_leases=task.lost_leases,
+        reason=task.reason,
+    )
+
+
+_BROKER_STATES = {
+    SnapshotState.QUEUED: TaskState.READY,
+    SnapshotState.LEASED: TaskState.LEASED,
+    SnapshotState.DEAD: TaskState.DEAD,
+}
+_SNAPSHOT_STATES = {
+    TaskState.LEASED: SnapshotState.LEASED,
+    TaskState.DEAD: SnapshotState.DEAD,
+}

@@ -78,13 +78,15 @@ class SegmentWriter:
 
     def write(
         self, chunks: list[Chunk], sync: bool, delete: Iterable[int] = ()
-    ) -> list[int]:
-        """Append the chunks in order, starting segments where they say, sync
-        if asked, then delete segments; return the ids deleted.
+    ) -> tuple[list[int], int | None]:
+        """Append the chunks in order, starting segments where they say, then
+        delete segments. Return the ids deleted and, if ``sync``, a descriptor
+        of the open segment for :meth:`sync_fd`, so the sync can run while
+        the next chunks are written.
 
-        :raises OSError: a write, sync or segment start failed. What was
-            written of this call is cut off again where the system allows,
-            and the writer must be :meth:`reset` before further use.
+        :raises OSError: a write or segment start failed. What was written of
+            this call is cut off again where the system allows, and the writer
+            must be :meth:`reset` before further use.
         """
         try:
             for chunk in chunks:
@@ -94,13 +96,22 @@ class SegmentWriter:
                     assert self._fd is not None, "records before any segment"
                     self._files.write(self._fd, chunk.data)
                     self._size += len(chunk.data)
-            if sync and self._fd is not None:
-                self._files.sync(self._fd)
+            fd = self._files.dup(self._fd) if sync and self._fd is not None else None
         except OSError:
             self._cut()
             raise
         self._good = self._size
-        return delete_segments(self._files, self._directory, delete)
+        return delete_segments(self._files, self._directory, delete), fd
+
+    def sync_fd(self, fd: int) -> None:
+        """Sync a descriptor :meth:`write` returned, then close it.
+
+        :raises OSError: the sync failed.
+        """
+        try:
+            self._files.sync(fd)
+        finally:
+            self._files.close(fd)
 
     def sync(self) -> None:
         """Sync the open segment.
