@@ -3,12 +3,13 @@
 The broker's event hook (:meth:`Journal.record`) packs each event into a
 record in memory, on the loop (``_gather``); nothing there touches a file.
 One task, :meth:`Journal.run`, hands what has gathered to a worker thread,
-which writes it in one call; another thread syncs it once (group commit),
-and then ``settle`` tells the server which batches are safe. SUBMITs that
-arrive together share one write and one fsync; one that arrives while a sync
-is under way starts its own at once rather than waiting for the first to end
-(a sync covers everything written before it, so they settle in order), and
-no connection waits for the disk but the producers whose OKs do.
+which writes it in one call and syncs it once (group commit); then
+``settle`` tells the server which batches are safe. SUBMITs that arrive
+together share one write and one fsync. One that arrives while a sync is
+under way does not wait for it to end: up to :data:`SYNCS_AT_ONCE` batches
+are on their way at once, written in order, synced side by side (a sync
+covers everything written before it), and settled in order. No connection
+waits for the disk but the producers whose OKs do.
 
 A SUBMIT's record belongs to the batch :attr:`Journal.ticket` names when it
 is made; the server holds the task and its OK until that batch settles.
@@ -47,7 +48,13 @@ from ._gather import LAZY_WRITE, Gatherer
 from ._liveness import Liveness
 from ._reading import JournalError, compact_segments, recover_directory
 from ._recovery import RecoveredTask, from_restored, to_restored
-from ._segments import SegmentWriter, delete_segments, list_segments, write_snapshot
+from ._segments import (
+    Chunk,
+    SegmentWriter,
+    delete_segments,
+    list_segments,
+    write_snapshot,
+)
 
 __all__ = ["LAZY_SYNC", "LAZY_WRITE", "Journal"]
 
@@ -98,8 +105,8 @@ class Journal:
         )
         self._state = _State.WRITING
         self._batch = 1  # ticket of the batch gathering now
-        self._written = 0  # ticket of the last batch written
-        self._syncing: set[int] = set()  # tickets whose sync is under way
+        self._pending: set[int] = set()  # tickets being written or synced
+        self._synced = 0  # the highest ticket whose own sync returned
         self._durable = 0  # every ticket up to this one is settled
         self._generation = 0  # raised by each failure; late syncs check it
         self._sync_due: float | None = None  # written, not synced: sync by then
@@ -111,7 +118,6 @@ class Journal:
         self._wakeup: anyio.Event | None = None
         self._settled: anyio.Event | None = None
         self._lock_fd: int | None = None
-        self._sync_limiter = anyio.CapacityLimiter(SYNCS_AT_ONCE)
 
     # -- start and stop --------------------------------------------------------
 
@@ -241,11 +247,13 @@ class Journal:
             self._settled = anyio.Event()
 
     async def _turn(self, settle: Settle, export: Export, group: TaskGroup) -> None:
-        """Sleep until a write, a sync or a retry is due, then do it."""
+        """Sleep until a write, a sync or a retry is due, then start it."""
         gather = self._gather
         now = self._clock()
         if self._state is _State.FAILED:
             due = self._retry_at
+        elif len(self._pending) >= SYNCS_AT_ONCE:
+            due = math.inf  # a batch that ends wakes us
         elif gather.dirty and gather.urgent:
             due = now
         else:
@@ -257,23 +265,20 @@ class Journal:
             self._wakeup = anyio.Event()
             with anyio.move_on_after(due - now):
                 await self._wakeup.wait()
-            return
-        if self._state is _State.FAILED:
+        elif self._state is _State.FAILED:
             await self._resume(export)
-        elif gather.dirty:
-            await self._write(settle, group)
         else:
-            await self._sync(settle)
+            self._start_batch(settle, group)
 
     def _wake(self) -> None:
         if self._wakeup is not None:
             self._wakeup.set()
 
-    async def _write(self, settle: Settle, group: TaskGroup) -> None:
-        """Write the gathered chunks in a thread; start their sync if they
-        need one, else settle them."""
+    def _start_batch(self, settle: Settle, group: TaskGroup) -> None:
+        """Hand what has gathered to a thread that writes it, and syncs it
+        if a reply waits for it or a sync is due."""
         gather = self._gather
-        urgent = gather.urgent
+        urgent, dirty = gather.urgent, gather.dirty
         chunks = gather.take()
         ticket = self._batch
         self._batch += 1
@@ -282,61 +287,56 @@ class Journal:
         sync = (urgent and policy == "always") or (
             self._sync_due is not None and self._sync_due <= now
         )
-        delete = gather.live.deletable(gather.segment)
-        try:
-            deleted, fd = await anyio.to_thread.run_sync(
-                self._writer.write, chunks, sync, delete
-            )
-        except OSError as exc:
-            self._fail(exc, settle)
-            return
-        gather.live.deleted(deleted)
-        self._written = ticket
-        if fd is not None:
+        if sync:
             self._sync_due = None
-            self._syncing.add(ticket)
-            group.start_soon(self._sync_written, fd, ticket, settle)
-        elif policy != "never" and self._sync_due is None:
+        elif dirty and policy != "never" and self._sync_due is None:
             later = LAZY_SYNC if policy == "always" else self.config.fsync_interval
             self._sync_due = now + later
-        self._advance(settle)
+        delete = gather.live.deletable(gather.segment)
+        self._pending.add(ticket)
+        group.start_soon(self._write_batch, ticket, chunks, sync, delete, settle)
 
-    async def _sync_written(self, fd: int, ticket: int, settle: Settle) -> None:
-        """Sync one written batch (and all before it), then settle what can."""
+    async def _write_batch(
+        self,
+        ticket: int,
+        chunks: list[Chunk],
+        sync: bool,
+        delete: list[int],
+        settle: Settle,
+    ) -> None:
         generation = self._generation
+        live = self._gather.live
         try:
-            await anyio.to_thread.run_sync(
-                self._writer.sync_fd, fd, limiter=self._sync_limiter
+            deleted = await anyio.to_thread.run_sync(
+                self._writer.write, ticket, chunks, sync, delete
             )
         except OSError as exc:
-            self._syncing.discard(ticket)
             if generation == self._generation:
                 self._fail(exc, settle)
-            self._tell_flushers()
             return
-        self._syncing.discard(ticket)
-        if generation == self._generation:
-            self._advance(settle)
-        self._tell_flushers()
+        finally:
+            self._pending.discard(ticket)
+            self._tell_flushers()
+            self._wake()  # a place for another batch
+        if generation != self._generation:
+            return
+        live.deleted(deleted)
+        if sync:
+            self._synced = max(self._synced, ticket)
+        self._advance(settle)
 
     def _advance(self, settle: Settle) -> None:
-        """Settle every batch written whose sync, if it needed one, is done."""
-        point = min(self._syncing) - 1 if self._syncing else self._written
+        """Settle every batch written and, if it needed one, synced: all
+        batches before the oldest still on its way, and all those a finished
+        sync covers."""
+        written = min(self._pending) - 1 if self._pending else self._batch - 1
+        point = max(written, self._synced)
         if point > self._durable:
             self._durable = point
             settle(point, True)
             self._tell_flushers()
             if self._compact_upto is not None:
                 self._wake()  # the compaction waits for its rotation
-
-    async def _sync(self, settle: Settle) -> None:
-        """Sync what was written but not synced."""
-        try:
-            await anyio.to_thread.run_sync(self._writer.sync)
-        except OSError as exc:
-            self._fail(exc, settle)
-            return
-        self._sync_due = None
 
     def _fail(self, exc: OSError, settle: Settle) -> None:
         """Stop recording; every SUBMIT waiting on the disk is refused."""
@@ -354,7 +354,7 @@ class Journal:
         )
         settle(self._batch, False)
         self._batch += 1
-        self._written = self._durable = self._batch - 1
+        self._durable = self._synced = self._batch - 1
         self._tell_flushers()
         self._wake()  # the writing task may sleep; it has a retry to time
 
@@ -365,8 +365,8 @@ class Journal:
         records made meanwhile go to the log segment after it."""
         if self._compaction is not None:
             await self._compaction.wait()
-        while self._syncing and self._settled is not None:
-            await self._settled.wait()  # late syncs of before the failure
+        while self._pending and self._settled is not None:
+            await self._settled.wait()  # late batches of before the failure
         gather = self._gather
         now_ms = gather.now_ms()
         tasks = [from_restored(task, gather.ms, now_ms) for task in export()]
@@ -397,7 +397,7 @@ class Journal:
         self, snapshot_id: int, tasks: list[RecoveredTask], last: int, now_ms: int
     ) -> tuple[dict[int, int], int]:
         """In a thread: the resume snapshot, then no older segment."""
-        self._writer.reset()
+        self._writer.reset(self._batch)
         result = write_snapshot(
             self._files, self._directory, snapshot_id, tasks, last, now_ms
         )
