@@ -17,7 +17,7 @@ from ._plan import Settings
 from ._quicx_frames import check_against_codec
 from ._report import markdown, write_json
 from ._session import run_session
-from ._systems import SYSTEMS
+from ._systems import DEFAULT_SYSTEMS, SYSTEMS
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 logger = logging.getLogger(__package__)
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
 
 
 def _settings(args: argparse.Namespace, mode: str) -> Settings:
-    systems = tuple(args.systems.split(",")) if args.systems else tuple(SYSTEMS)
+    systems = tuple(args.systems.split(",")) if args.systems else DEFAULT_SYSTEMS
     unknown = set(systems) - set(SYSTEMS)
     if unknown:
         raise SystemExit(f"unknown systems {sorted(unknown)}; known: {list(SYSTEMS)}")

@@ -120,6 +120,15 @@ def _start_beanstalkd(data_dir: Path) -> _Started:
     return process, lambda: _wait_for_port(process, port)
 
 
+def _start_beanstalkd_binlog(data_dir: Path) -> _Started:
+    """beanstalkd with its binlog, at its default fsync setting (never)."""
+    port = _free_port()
+    command = [_which("beanstalkd"), "-l", HOST, "-p", str(port)]
+    command += ["-z", str(_BEANSTALKD_MAX_JOB), "-b", str(data_dir)]
+    process = _spawn(command, data_dir)
+    return process, lambda: _wait_for_port(process, port)
+
+
 def _start_redis(data_dir: Path) -> _Started:
     port = _free_port()
     command = [_which("redis-server"), "--bind", HOST, "--port", str(port)]
@@ -135,10 +144,20 @@ def _start_quicx(data_dir: Path) -> _Started:
     return process, lambda: _read_address(process)
 
 
+def _start_quicx_journal(data_dir: Path) -> _Started:
+    """quicx-daemon with its journal, at its default fsync policy (always)."""
+    command = [sys.executable, "-m", "quicx_daemon", "--listen", f"{HOST}:0"]
+    command += ["--memory", QUICX_MEMORY, "--data-dir", str(data_dir / "journal")]
+    process = _spawn(command, data_dir, stdout=subprocess.PIPE)
+    return process, lambda: _read_address(process)
+
+
 _START = {
     "beanstalkd": _start_beanstalkd,
+    "beanstalkd-binlog": _start_beanstalkd_binlog,
     "redis": _start_redis,
     "quicx": _start_quicx,
+    "quicx-journal": _start_quicx_journal,
 }
 SERVER_KINDS = tuple(_START)
 

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from ._plan import PIPELINE_WINDOW
 from ._runner import Runner
 
-__all__ = ["REFERENCES", "SYSTEMS", "SystemUnavailable", "load_runner"]
+__all__ = [
+    "DEFAULT_SYSTEMS",
+    "REFERENCES",
+    "SYSTEMS",
+    "SystemUnavailable",
+    "load_runner",
+]
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,10 @@ class _Row:
     module: str
     runner: str
     window: int = 1
+    server: str = ""
+    """The server kind, when not the runner's own."""
+    default: bool = True
+    """Run when no --systems are named."""
 
 
 SYSTEMS = {
@@ -30,7 +40,19 @@ SYSTEMS = {
     "beanstalkd": _Row("_beanstalk", "BeanstalkRunner"),
     "rq": _Row("_rq", "RqRunner"),
     "arq": _Row("_arq", "ArqRunner"),
+    # Durability: Quicx with its journal (--fsync always), beanstalkd with its
+    # binlog at its default fsync setting. Run them by name with --systems.
+    "quicx-journal": _Row(
+        "_quicx_client", "QuicxClientRunner", server="quicx-journal", default=False
+    ),
+    "quicx-raw-journal": _Row(
+        "_quicx_raw", "QuicxRawRunner", server="quicx-journal", default=False
+    ),
+    "beanstalkd-binlog": _Row(
+        "_beanstalk", "BeanstalkRunner", server="beanstalkd-binlog", default=False
+    ),
 }
+DEFAULT_SYSTEMS = tuple(name for name, row in SYSTEMS.items() if row.default)
 
 # Ratios are taken against the first of these that has figures: the client
 # library's row when it ran, else the raw-protocol row.
@@ -51,5 +73,8 @@ def load_runner(name: str) -> Runner:
         module = importlib.import_module(f"{__package__}.{row.module}")
     except ImportError as exc:
         raise SystemUnavailable(f"{name}: cannot import {exc.name}: {exc}") from exc
-    runner: Runner = getattr(module, row.runner)(label=name, window=row.window)
+    options = {"server": row.server} if row.server else {}
+    runner: Runner = getattr(module, row.runner)(
+        label=name, window=row.window, **options
+    )
     return runner
