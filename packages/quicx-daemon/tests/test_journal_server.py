@@ -362,3 +362,38 @@ async def test_compaction_keeps_disk_use_bounded_under_a_long_lived_backlog(
     assert caplog.text.count("compacted into a snapshot") > 5
     assert settled <= bound, f"peak {settled} bytes, bound {bound}, live {live}"
     assert written > 10 * bound  # the bound is far below all that was written
+
+
+async def test_fsync_interval_answers_before_the_sync_and_syncs_soon_after(
+    tmp_path: Path,
+) -> None:
+    files = FaultyFiles()
+    async with (
+        serving(tmp_path, files, fsync="interval", fsync_interval=0.3) as (
+            _,
+            host,
+            port,
+        ),
+        connect(host, port) as producer,
+    ):
+        syncs = files.syncs
+        await producer.send(submit())
+        assert ok_id(await producer.receive_one()) == 1
+        assert files.syncs == syncs  # OK came before any sync
+        with anyio.fail_after(WAIT):
+            while files.syncs == syncs:
+                await anyio.sleep(0.01)
+
+
+async def test_fsync_never_answers_without_syncing(tmp_path: Path) -> None:
+    files = FaultyFiles()
+    async with (
+        serving(tmp_path, files, fsync="never") as (server, host, port),
+        connect(host, port) as producer,
+    ):
+        syncs = files.syncs
+        await producer.send(*[submit() for _ in range(20)])
+        assert [ok_id(m) for m in await producer.receive(20)] == list(range(1, 21))
+        assert server.journal is not None
+        await server.journal.flush()
+        assert files.syncs == syncs
