@@ -14,16 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import selectors
 import shlex
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from support.daemon_process import READY_PREFIX, DaemonProcess
+from support.daemon_process import READY_PREFIX, DaemonProcess, read_first_line
 
 __all__ = ["DAEMON_ENV", "DATA_DIR", "daemon_command", "fresh_daemon", "log_tail"]
 
@@ -59,7 +57,7 @@ def fresh_daemon(
         command = [*daemon_command(), "--listen", "127.0.0.1:0", *options]
         process = _start(command, log)
         stack.callback(_stop, process)
-        line = _first_line(process, START_TIMEOUT)
+        line = read_first_line(process, START_TIMEOUT)
         if not line.startswith(READY_PREFIX):
             raise RuntimeError(f"{command[0]} printed {line!r} instead of its address")
         if file_size_limit is not None:
@@ -93,18 +91,3 @@ def log_tail(log: Path, lines: int = 20) -> str:
     """The last ``lines`` lines a daemon wrote to ``log``."""
     text = log.read_text("utf-8", errors="replace") if log.exists() else ""
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if selector.select(deadline - time.monotonic()):
-                line = process.stdout.readline()
-                if line:
-                    return line
-            if process.poll() is not None:
-                raise RuntimeError(f"the daemon exited with {process.returncode}")
-    raise TimeoutError(f"the daemon did not print its address within {timeout} s")

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["DaemonProcess", "running_daemon", "start_daemon"]
+__all__ = ["DaemonProcess", "read_first_line", "running_daemon", "start_daemon"]
 
 READY_PREFIX = "listening on "
 START_TIMEOUT = 20.0
@@ -58,7 +58,7 @@ def start_daemon(*args: str, timeout: float = START_TIMEOUT) -> DaemonProcess:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        line = _read_line(process, timeout)
+        line = read_first_line(process, timeout)
     except BaseException:
         process.kill()
         process.wait(10)
@@ -83,7 +83,8 @@ def running_daemon(*args: str) -> Iterator[DaemonProcess]:
             daemon.process.stdout.close()
 
 
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
+def read_first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """Return the first line a daemon prints, waiting at most ``timeout`` s."""
     assert process.stdout is not None
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as selector:
