@@ -66,7 +66,6 @@ class JournalMachine(RuleBasedStateMachine):
             on_event=self.journal.record,
         )
         self.held: dict[int, list[int]] = {}
-        self.batches = 0  # written by hand, in the writer's order
 
     def teardown(self) -> None:
         self.journal._unlock()
@@ -130,8 +129,7 @@ class JournalMachine(RuleBasedStateMachine):
     @invariant()
     def recovery_gives_back_the_brokers_tasks(self) -> None:
         journal: Any = self.journal
-        self.batches += 1
-        journal._writer.write(self.batches, journal._gather.take(), False)
+        journal._writer.write(journal._gather.take(), False)
         recovered = recover_directory(
             journal._files, self.directory, repair=False
         ).tasks

@@ -49,12 +49,12 @@ from ._liveness import Liveness
 from ._reading import JournalError, compact_segments, recover_directory
 from ._recovery import RecoveredTask, from_restored, to_restored
 from ._segments import (
-    Chunk,
     SegmentWriter,
     delete_segments,
     list_segments,
     write_snapshot,
 )
+from ._threads import DiskThreads
 
 __all__ = ["LAZY_SYNC", "LAZY_WRITE", "Journal"]
 
@@ -105,7 +105,7 @@ class Journal:
         )
         self._state = _State.WRITING
         self._batch = 1  # ticket of the batch gathering now
-        self._pending: set[int] = set()  # tickets being written or synced
+        self._pending: dict[int, int] = {}  # ticket on its way -> generation
         self._synced = 0  # the highest ticket whose own sync returned
         self._durable = 0  # every ticket up to this one is settled
         self._generation = 0  # raised by each failure; late syncs check it
@@ -118,6 +118,7 @@ class Journal:
         self._wakeup: anyio.Event | None = None
         self._settled: anyio.Event | None = None
         self._lock_fd: int | None = None
+        self._threads: DiskThreads | None = None
 
     # -- start and stop --------------------------------------------------------
 
@@ -189,9 +190,19 @@ class Journal:
         """Flush (if :meth:`run` runs), then close the open segment and let go
         of the directory; the journal is unusable after."""
         await self.flush()
-        if self._state is _State.WRITING:
-            await anyio.to_thread.run_sync(self._writer.close)
+        await anyio.to_thread.run_sync(self._shut_down)
         self._unlock()
+
+    def _shut_down(self) -> None:
+        """In a thread: let the disk threads finish, then close the segment."""
+        if self._threads is not None:
+            self._threads.stop()
+            self._threads.join()
+            self._threads = None
+        if self._state is _State.WRITING:
+            self._writer.close()
+        else:
+            self._writer.reset()
 
     # -- what the server reads -------------------------------------------------
 
@@ -231,13 +242,16 @@ class Journal:
         when the journal must rewrite it after a failure."""
         self._wakeup = anyio.Event()
         self._settled = anyio.Event()
+        threads = self._threads = DiskThreads(self._writer, self._files, SYNCS_AT_ONCE)
         try:
             async with anyio.create_task_group() as group:
+                group.start_soon(self._collect, threads, settle)
                 while True:
-                    await self._turn(settle, export, group)
+                    await self._turn(settle, export)
                     self._tell_flushers()
                     self._maintain(group)
         finally:
+            threads.stop()
             self._settled.set()
             self._settled = None
 
@@ -246,7 +260,7 @@ class Journal:
             self._settled.set()
             self._settled = anyio.Event()
 
-    async def _turn(self, settle: Settle, export: Export, group: TaskGroup) -> None:
+    async def _turn(self, settle: Settle, export: Export) -> None:
         """Sleep until a write, a sync or a retry is due, then start it."""
         gather = self._gather
         now = self._clock()
@@ -268,15 +282,15 @@ class Journal:
         elif self._state is _State.FAILED:
             await self._resume(export)
         else:
-            self._start_batch(settle, group)
+            self._start_batch()
 
     def _wake(self) -> None:
         if self._wakeup is not None:
             self._wakeup.set()
 
-    def _start_batch(self, settle: Settle, group: TaskGroup) -> None:
-        """Hand what has gathered to a thread that writes it, and syncs it
-        if a reply waits for it or a sync is due."""
+    def _start_batch(self) -> None:
+        """Hand what has gathered to the write thread, to be synced as well if
+        a reply waits for it or a sync is due."""
         gather = self._gather
         urgent, dirty = gather.urgent, gather.dirty
         chunks = gather.take()
@@ -293,37 +307,25 @@ class Journal:
             later = LAZY_SYNC if policy == "always" else self.config.fsync_interval
             self._sync_due = now + later
         delete = gather.live.deletable(gather.segment)
-        self._pending.add(ticket)
-        group.start_soon(self._write_batch, ticket, chunks, sync, delete, settle)
+        self._pending[ticket] = self._generation
+        assert self._threads is not None, "batches need run"
+        self._threads.write(ticket, chunks, sync, delete)
 
-    async def _write_batch(
-        self,
-        ticket: int,
-        chunks: list[Chunk],
-        sync: bool,
-        delete: list[int],
-        settle: Settle,
-    ) -> None:
-        generation = self._generation
-        live = self._gather.live
-        try:
-            deleted = await anyio.to_thread.run_sync(
-                self._writer.write, ticket, chunks, sync, delete
-            )
-        except OSError as exc:
-            if generation == self._generation:
-                self._fail(exc, settle)
-            return
-        finally:
-            self._pending.discard(ticket)
+    async def _collect(self, threads: DiskThreads, settle: Settle) -> None:
+        """Take in what the disk threads finish, as they finish it."""
+        async for note in threads.finished():
+            generation = self._pending.pop(note.ticket, None)
             self._tell_flushers()
             self._wake()  # a place for another batch
-        if generation != self._generation:
-            return
-        live.deleted(deleted)
-        if sync:
-            self._synced = max(self._synced, ticket)
-        self._advance(settle)
+            if generation != self._generation:
+                continue  # a batch from before a failure
+            if note.error is not None:
+                self._fail(note.error, settle)
+                continue
+            self._gather.live.deleted(note.deleted)
+            if note.synced:
+                self._synced = max(self._synced, note.ticket)
+            self._advance(settle)
 
     def _advance(self, settle: Settle) -> None:
         """Settle every batch written and, if it needed one, synced: all
@@ -368,6 +370,8 @@ class Journal:
         while self._pending and self._settled is not None:
             await self._settled.wait()  # late batches of before the failure
         gather = self._gather
+        if self._threads is not None:
+            self._threads.reset()
         now_ms = gather.now_ms()
         tasks = [from_restored(task, gather.ms, now_ms) for task in export()]
         snapshot_id = gather.segment + 1
@@ -397,7 +401,7 @@ class Journal:
         self, snapshot_id: int, tasks: list[RecoveredTask], last: int, now_ms: int
     ) -> tuple[dict[int, int], int]:
         """In a thread: the resume snapshot, then no older segment."""
-        self._writer.reset(self._batch)
+        self._writer.reset()
         result = write_snapshot(
             self._files, self._directory, snapshot_id, tasks, last, now_ms
         )

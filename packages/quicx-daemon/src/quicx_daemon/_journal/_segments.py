@@ -8,9 +8,7 @@ thread at a time; the journal never has two calls to it in flight.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,11 +57,9 @@ def list_segments(files: JournalFiles, directory: Path) -> list[int]:
 class SegmentWriter:
     """Appends records to the newest segment file and starts new ones.
 
-    Several threads may call :meth:`write` at once. Each call names its
-    batch; the writes go one at a time in batch order, and only the syncs
-    run side by side, each on its own descriptor of the file. A sync covers
-    everything written before it, so a batch whose sync returns is on disk
-    with every batch before it.
+    One thread at a time may use it; the journal's write thread does
+    (``_threads``), and hands the syncs to other threads on descriptors of
+    their own.
     """
 
     def __init__(self, files: JournalFiles, directory: Path) -> None:
@@ -72,9 +68,6 @@ class SegmentWriter:
         self._fd: int | None = None
         self._size = 0  # bytes written to the open segment
         self._good = 0  # of those, bytes known to be whole
-        self._turn = threading.Condition()
-        self._next = 1  # the batch whose write goes next
-        self._broken: OSError | None = None
 
     def start(self, segment_id: int, header: bytes) -> None:
         """Sync and close the open segment, then create the next one with its
@@ -88,41 +81,16 @@ class SegmentWriter:
         self._files.sync_dir(self._directory)
         self._size = self._good = len(header)
 
-    def write(
-        self, batch: int, chunks: list[Chunk], sync: bool, delete: Iterable[int] = ()
-    ) -> list[int]:
-        """Append the chunks of ``batch`` once every earlier batch is written,
-        starting segments where they say; delete segments; then sync if asked.
-        Return the ids deleted.
-
-        :raises OSError: a write, segment start or sync failed, this time or
-            for an earlier batch. What this call wrote is cut off again where
-            the system allows, and the writer must be :meth:`reset` before
-            further use.
-        """
-        with self._turn:
-            while self._next != batch:
-                self._turn.wait()
-            try:
-                if self._broken is not None:
-                    raise OSError(errno.EIO, f"an earlier write failed: {self._broken}")
-                deleted, fd = self._append(chunks, sync, delete)
-            except OSError as exc:
-                self._broken = self._broken or exc
-                raise
-            finally:
-                self._next = batch + 1
-                self._turn.notify_all()
-        if fd is not None:
-            try:
-                self._files.sync(fd)
-            finally:
-                self._files.close(fd)
-        return deleted
-
-    def _append(
-        self, chunks: list[Chunk], sync: bool, delete: Iterable[int]
+    def append(
+        self, chunks: list[Chunk], sync: bool, delete: Iterable[int] = ()
     ) -> tuple[list[int], int | None]:
+        """Append the chunks in order, starting segments where they say, then
+        delete segments. Return the ids deleted and, if ``sync``, a new
+        descriptor of the open segment for the caller to sync and close.
+
+        :raises OSError: a write or a segment start failed; what this call
+            wrote is cut off again where the system allows.
+        """
         try:
             for chunk in chunks:
                 if chunk.header is not None:
@@ -138,16 +106,24 @@ class SegmentWriter:
         self._good = self._size
         return delete_segments(self._files, self._directory, delete), fd
 
-    def reset(self, next_batch: int) -> None:
-        """Let go of the open segment after a failure, without syncing it;
-        the next write is of batch ``next_batch``."""
+    def write(self, chunks: list[Chunk], sync: bool) -> None:
+        """Append the chunks and, if asked, sync them before returning.
+
+        :raises OSError: a write, segment start or sync failed.
+        """
+        _, fd = self.append(chunks, sync)
+        if fd is not None:
+            try:
+                self._files.sync(fd)
+            finally:
+                self._files.close(fd)
+
+    def reset(self) -> None:
+        """Let go of the open segment after a failure, without syncing it."""
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 self._files.close(self._fd)
             self._fd = None
-        with self._turn:
-            self._next = next_batch
-            self._broken = None
 
     def close(self) -> None:
         """Sync and close the open segment."""
