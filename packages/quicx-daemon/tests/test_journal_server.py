@@ -18,7 +18,7 @@ import pytest
 from quicx_daemon import BrokerConfig, DaemonConfig
 from quicx_daemon._config import JournalConfig
 from quicx_daemon._journal._files import JournalFiles
-from quicx_daemon._journal._journal import SYNCS_AT_ONCE
+from quicx_daemon._journal._journal import BATCHES_AT_ONCE
 from quicx_daemon._server import Server
 from quicx_proto import (
     Done,
@@ -151,7 +151,7 @@ async def test_ok_waits_for_the_disk_and_nothing_else_does(tmp_path: Path) -> No
 
 async def test_submits_that_arrive_together_share_one_fsync(tmp_path: Path) -> None:
     """While the disk holds the first write, more batches may set off behind
-    it (SYNCS_AT_ONCE in all); everything that comes after waits in one."""
+    it (BATCHES_AT_ONCE in all); everything that comes after waits in one."""
     files = FaultyFiles()
     peers, each = 12, 5
     async with serving(tmp_path, files) as (server, host, port):
@@ -174,7 +174,7 @@ async def test_submits_that_arrive_together_share_one_fsync(tmp_path: Path) -> N
                 for peer in connected:
                     ids += [ok_id(m) for m in await peer.receive(each)]
         assert sorted(ids) == list(range(1, 2 + peers * each))
-        assert files.syncs - syncs <= SYNCS_AT_ONCE + 1
+        assert files.syncs - syncs <= BATCHES_AT_ONCE + 1
 
 
 @pytest.mark.parametrize("fault", ["write", "sync"])

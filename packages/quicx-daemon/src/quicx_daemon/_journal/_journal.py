@@ -6,7 +6,7 @@ One task, :meth:`Journal.run`, hands what has gathered to a worker thread,
 which writes it in one call and syncs it once (group commit); then
 ``settle`` tells the server which batches are safe. SUBMITs that arrive
 together share one write and one fsync. One that arrives while a sync is
-under way does not wait for it to end: up to :data:`SYNCS_AT_ONCE` batches
+under way does not wait for it to end: up to :data:`BATCHES_AT_ONCE` batches
 are on their way at once, written in order, synced side by side (a sync
 covers everything written before it), and settled in order. No connection
 waits for the disk but the producers whose OKs do.
@@ -64,7 +64,8 @@ LAZY_SYNC = 1.0
 """Under ``always``, seconds written records no reply waits for may stay
 unsynced."""
 COMPACT_RETRY = 60.0  # seconds before a failed compaction is tried again
-SYNCS_AT_ONCE = 4  # syncs that may be under way together
+BATCHES_AT_ONCE = 4  # batches that may be on their way to the disk at once
+SYNC_THREADS = 4  # 0: the write thread syncs each batch itself
 
 Settle = Callable[[int, bool], None]
 """``settle(ticket, ok)``: every SUBMIT with a ticket up to ``ticket`` is on
@@ -116,7 +117,8 @@ class Journal:
         self._compact_hold = 0.0
         self._compaction: anyio.Event | None = None  # set when it ends
         self._wakeup: anyio.Event | None = None
-        self._settled: anyio.Event | None = None
+        self._running = False  # run() is writing
+        self._settled: anyio.Event | None = None  # made when someone waits
         self._lock_fd: int | None = None
         self._threads: DiskThreads | None = None
 
@@ -180,11 +182,11 @@ class Journal:
             self._sync_due = self._clock()
             self._wake()
         while (
-            self._settled is not None
+            self._running
             and self._state is _State.WRITING
             and (self._durable < target or self._sync_due is not None)
         ):
-            await self._settled.wait()
+            await self._next_settle()
 
     async def aclose(self) -> None:
         """Flush (if :meth:`run` runs), then close the open segment and let go
@@ -241,8 +243,8 @@ class Journal:
         """Write batches until cancelled; ``export`` gives the broker's state
         when the journal must rewrite it after a failure."""
         self._wakeup = anyio.Event()
-        self._settled = anyio.Event()
-        threads = self._threads = DiskThreads(self._writer, self._files, SYNCS_AT_ONCE)
+        self._running = True
+        threads = self._threads = DiskThreads(self._writer, self._files, SYNC_THREADS)
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._collect, threads, settle)
@@ -252,13 +254,19 @@ class Journal:
                     self._maintain(group)
         finally:
             threads.stop()
-            self._settled.set()
-            self._settled = None
+            self._running = False
+            self._tell_flushers()
+
+    async def _next_settle(self) -> None:
+        """Wait until the writing task next settles something (or stops)."""
+        if self._settled is None:
+            self._settled = anyio.Event()
+        await self._settled.wait()
 
     def _tell_flushers(self) -> None:
         if self._settled is not None:
             self._settled.set()
-            self._settled = anyio.Event()
+            self._settled = None
 
     async def _turn(self, settle: Settle, export: Export) -> None:
         """Sleep until a write, a sync or a retry is due, then start it."""
@@ -266,7 +274,7 @@ class Journal:
         now = self._clock()
         if self._state is _State.FAILED:
             due = self._retry_at
-        elif len(self._pending) >= SYNCS_AT_ONCE:
+        elif len(self._pending) >= BATCHES_AT_ONCE:
             due = math.inf  # a batch that ends wakes us
         elif gather.dirty and gather.urgent:
             due = now
@@ -367,8 +375,8 @@ class Journal:
         records made meanwhile go to the log segment after it."""
         if self._compaction is not None:
             await self._compaction.wait()
-        while self._pending and self._settled is not None:
-            await self._settled.wait()  # late batches of before the failure
+        while self._pending and self._running:
+            await self._next_settle()  # late batches of before the failure
         gather = self._gather
         if self._threads is not None:
             self._threads.reset()

@@ -124,6 +124,8 @@ class DiskThreads:
                 continue
             if fd is None:
                 self._finish(Finished(job.ticket, False, deleted))
+            elif len(self._threads) == 1:
+                self._sync(job.ticket, fd, deleted)
             else:
                 self._syncs.put((job.ticket, fd, deleted))
         for _ in self._threads[1:]:
@@ -131,16 +133,18 @@ class DiskThreads:
 
     def _sync_loop(self) -> None:
         while (job := self._syncs.get()) is not None:
-            ticket, fd, deleted = job
-            try:
-                self._files.sync(fd)
-            except OSError as exc:
-                self._finish(Finished(ticket, False, deleted, exc))
-            else:
-                self._finish(Finished(ticket, True, deleted))
-            finally:
-                with contextlib.suppress(OSError):
-                    self._files.close(fd)
+            self._sync(*job)
+
+    def _sync(self, ticket: int, fd: int, deleted: list[int]) -> None:
+        try:
+            self._files.sync(fd)
+        except OSError as exc:
+            self._finish(Finished(ticket, False, deleted, exc))
+        else:
+            self._finish(Finished(ticket, True, deleted))
+        finally:
+            with contextlib.suppress(OSError):
+                self._files.close(fd)
 
     def _finish(self, note: Finished) -> None:
         self._finished.append(note)
