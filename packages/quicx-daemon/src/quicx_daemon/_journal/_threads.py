@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import queue
 import socket
 import threading
@@ -29,6 +30,8 @@ from ._files import JournalFiles
 from ._segments import Chunk, SegmentWriter
 
 __all__ = ["DiskThreads", "Finished"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +121,9 @@ class DiskThreads:
                 continue
             try:
                 deleted, fd = self._writer.append(job.chunks, job.sync, job.delete)
-            except OSError as exc:
-                self._broken = exc
-                self._finish(Finished(job.ticket, False, [], exc))
+            except Exception as exc:  # a bug must not leave SUBMITs waiting
+                self._broken = _as_os_error(exc)
+                self._finish(Finished(job.ticket, False, [], self._broken))
                 continue
             if fd is None:
                 self._finish(Finished(job.ticket, False, deleted))
@@ -138,8 +141,8 @@ class DiskThreads:
     def _sync(self, ticket: int, fd: int, deleted: list[int]) -> None:
         try:
             self._files.sync(fd)
-        except OSError as exc:
-            self._finish(Finished(ticket, False, deleted, exc))
+        except Exception as exc:
+            self._finish(Finished(ticket, False, deleted, _as_os_error(exc)))
         else:
             self._finish(Finished(ticket, True, deleted))
         finally:
@@ -150,3 +153,12 @@ class DiskThreads:
         self._finished.append(note)
         with contextlib.suppress(BlockingIOError, OSError):
             self._wake_write.send(b"\0")
+
+
+def _as_os_error(exc: Exception) -> OSError:
+    """``exc`` if it is an OSError; otherwise it is logged, with its
+    traceback, and stands as an I/O error."""
+    if isinstance(exc, OSError):
+        return exc
+    logger.error("journal: unexpected error in a disk thread", exc_info=exc)
+    return OSError(errno.EIO, f"unexpected error in a disk thread: {exc!r}")
