@@ -40,8 +40,8 @@ class Gatherer:
     :param segment_size: start a new segment past this many bytes.
     :param clock: the broker's clock, in seconds.
     :param wall: wall-clock seconds since the epoch.
-    :param wake: called when the batch becomes dirty or urgent, so the
-        writing task can look again.
+    :param wake: called with the time by which the gathered records must be
+        written, when that becomes earlier (dirty, or urgent: now).
     """
 
     def __init__(
@@ -50,7 +50,7 @@ class Gatherer:
         segment_size: int,
         clock: Callable[[], float],
         wall: Callable[[], float],
-        wake: Callable[[], None],
+        wake: Callable[[float], None],
     ) -> None:
         self._segment_size = segment_size
         self._clock = clock
@@ -146,13 +146,13 @@ class Gatherer:
             self.rotate()
 
     def _mark(self, urgent: bool) -> None:
-        if not self.dirty:
+        if urgent and not self.urgent:
+            self.dirty = self.urgent = True
+            self._wake(0.0)
+        elif not self.dirty:
             self.dirty = True
             self.write_due = self._clock() + LAZY_WRITE
-            self._wake()
-        if urgent and not self.urgent:
-            self.urgent = True
-            self._wake()
+            self._wake(self.write_due)
 
     def _keep(self, task_id: int, size: int, urgent: bool = False) -> None:
         self.live.keep(task_id, self.segment, size)

@@ -117,6 +117,7 @@ class Journal:
         self._compact_hold = 0.0
         self._compaction: anyio.Event | None = None  # set when it ends
         self._wakeup: anyio.Event | None = None
+        self._asleep_until = -math.inf  # when the writing task will look again
         self._running = False  # run() is writing
         self._settled: anyio.Event | None = None  # made when someone waits
         self._lock_fd: int | None = None
@@ -285,15 +286,19 @@ class Journal:
             )
         if due > now:
             self._wakeup = anyio.Event()
+            self._asleep_until = due
             with anyio.move_on_after(due - now):
                 await self._wakeup.wait()
+            self._asleep_until = -math.inf
         elif self._state is _State.FAILED:
             await self._resume(export)
         else:
             self._start_batch()
 
-    def _wake(self) -> None:
-        if self._wakeup is not None:
+    def _wake(self, due: float = -math.inf) -> None:
+        """Wake the writing task if it sleeps past ``due`` (by default, if it
+        sleeps at all)."""
+        if due < self._asleep_until and self._wakeup is not None:
             self._wakeup.set()
 
     def _start_batch(self) -> None:
@@ -324,7 +329,8 @@ class Journal:
         async for note in threads.finished():
             generation = self._pending.pop(note.ticket, None)
             self._tell_flushers()
-            self._wake()  # a place for another batch
+            if len(self._pending) == BATCHES_AT_ONCE - 1:
+                self._wake()  # a place for another batch
             if generation != self._generation:
                 continue  # a batch from before a failure
             if note.error is not None:
