@@ -48,6 +48,13 @@ SYSTEMS = {
     "quicx-raw-journal": _Row(
         "_quicx_raw", "QuicxRawRunner", server="quicx-journal", default=False
     ),
+    "quicx-raw-pipelined-journal": _Row(
+        "_quicx_raw",
+        "QuicxRawRunner",
+        PIPELINE_WINDOW,
+        server="quicx-journal",
+        default=False,
+    ),
     "beanstalkd-binlog": _Row(
         "_beanstalk", "BeanstalkRunner", server="beanstalkd-binlog", default=False
     ),
