@@ -150,8 +150,8 @@ async def test_ok_waits_for_the_disk_and_nothing_else_does(tmp_path: Path) -> No
 
 
 async def test_submits_that_arrive_together_share_one_fsync(tmp_path: Path) -> None:
-    """While the disk holds the first write, more batches may set off behind
-    it (BATCHES_AT_ONCE in all); everything that comes after waits in one."""
+    """While the disk holds the first write, everything that comes after
+    gathers into the next batch (or the next BATCHES_AT_ONCE)."""
     files = FaultyFiles()
     peers, each = 12, 5
     async with serving(tmp_path, files) as (server, host, port):

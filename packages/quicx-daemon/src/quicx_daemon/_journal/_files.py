@@ -66,11 +66,6 @@ class JournalFiles:
             written = os.write(fd, view)
             view = view[written:]
 
-    def dup(self, fd: int) -> int:
-        """Another descriptor of the same open file, valid after ``fd`` is
-        closed."""
-        return os.dup(fd)
-
     def sync(self, fd: int) -> None:
         """Wait until the file's data is on disk."""
         os.fdatasync(fd)

@@ -2,14 +2,12 @@
 
 The broker's event hook (:meth:`Journal.record`) packs each event into a
 record in memory, on the loop (``_gather``); nothing there touches a file.
-One task, :meth:`Journal.run`, hands what has gathered to a worker thread,
-which writes it in one call and syncs it once (group commit); then
-``settle`` tells the server which batches are safe. SUBMITs that arrive
-together share one write and one fsync. One that arrives while a sync is
-under way does not wait for it to end: up to :data:`BATCHES_AT_ONCE` batches
-are on their way at once, written in order, synced side by side (a sync
-covers everything written before it), and settled in order. No connection
-waits for the disk but the producers whose OKs do.
+One task, :meth:`Journal.run`, hands what has gathered to the disk thread
+(``_threads``), which writes it in one call and syncs it once; then
+``settle`` tells the server which batches are safe. While one batch is on
+its way to the disk the next gathers, so SUBMITs that arrive together, or
+while a sync is under way, share one write and one fsync (group commit). No
+connection waits for the disk but the producers whose OKs do.
 
 A SUBMIT's record belongs to the batch :attr:`Journal.ticket` names when it
 is made; the server holds the task and its OK until that batch settles.
@@ -54,7 +52,7 @@ from ._segments import (
     list_segments,
     write_snapshot,
 )
-from ._threads import DiskThreads
+from ._threads import DiskThread
 
 __all__ = ["LAZY_SYNC", "LAZY_WRITE", "Journal"]
 
@@ -64,8 +62,7 @@ LAZY_SYNC = 1.0
 """Under ``always``, seconds written records no reply waits for may stay
 unsynced."""
 COMPACT_RETRY = 60.0  # seconds before a failed compaction is tried again
-BATCHES_AT_ONCE = 4  # batches that may be on their way to the disk at once
-SYNC_THREADS = 4  # 0: the write thread syncs each batch itself
+BATCHES_AT_ONCE = 1  # batches on their way to the disk at once
 
 Settle = Callable[[int, bool], None]
 """``settle(ticket, ok)``: every SUBMIT with a ticket up to ``ticket`` is on
@@ -121,7 +118,7 @@ class Journal:
         self._running = False  # run() is writing
         self._settled: anyio.Event | None = None  # made when someone waits
         self._lock_fd: int | None = None
-        self._threads: DiskThreads | None = None
+        self._threads: DiskThread | None = None
 
     # -- start and stop --------------------------------------------------------
 
@@ -245,7 +242,7 @@ class Journal:
         when the journal must rewrite it after a failure."""
         self._wakeup = anyio.Event()
         self._running = True
-        threads = self._threads = DiskThreads(self._writer, self._files, SYNC_THREADS)
+        threads = self._threads = DiskThread(self._writer, self._files)
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._collect, threads, settle)
@@ -324,7 +321,7 @@ class Journal:
         assert self._threads is not None, "batches need run"
         self._threads.write(ticket, chunks, sync, delete)
 
-    async def _collect(self, threads: DiskThreads, settle: Settle) -> None:
+    async def _collect(self, threads: DiskThread, settle: Settle) -> None:
         """Take in what the disk threads finish, as they finish it."""
         async for note in threads.finished():
             generation = self._pending.pop(note.ticket, None)

@@ -57,9 +57,8 @@ def list_segments(files: JournalFiles, directory: Path) -> list[int]:
 class SegmentWriter:
     """Appends records to the newest segment file and starts new ones.
 
-    One thread at a time may use it; the journal's write thread does
-    (``_threads``), and hands the syncs to other threads on descriptors of
-    their own.
+    One thread at a time may use it: the journal's disk thread
+    (``_threads``), or the caller before that thread runs.
     """
 
     def __init__(self, files: JournalFiles, directory: Path) -> None:
@@ -81,12 +80,9 @@ class SegmentWriter:
         self._files.sync_dir(self._directory)
         self._size = self._good = len(header)
 
-    def append(
-        self, chunks: list[Chunk], sync: bool, delete: Iterable[int] = ()
-    ) -> tuple[list[int], int | None]:
+    def append(self, chunks: list[Chunk], delete: Iterable[int] = ()) -> list[int]:
         """Append the chunks in order, starting segments where they say, then
-        delete segments. Return the ids deleted and, if ``sync``, a new
-        descriptor of the open segment for the caller to sync and close.
+        delete segments; return the ids deleted.
 
         :raises OSError: a write or a segment start failed; what this call
             wrote is cut off again where the system allows.
@@ -99,24 +95,28 @@ class SegmentWriter:
                     assert self._fd is not None, "records before any segment"
                     self._files.write(self._fd, chunk.data)
                     self._size += len(chunk.data)
-            fd = self._files.dup(self._fd) if sync and self._fd is not None else None
         except OSError:
             self._cut()
             raise
         self._good = self._size
-        return delete_segments(self._files, self._directory, delete), fd
+        return delete_segments(self._files, self._directory, delete)
+
+    def sync(self) -> None:
+        """Sync the open segment (earlier ones were synced when they closed).
+
+        :raises OSError: the sync failed.
+        """
+        if self._fd is not None:
+            self._files.sync(self._fd)
 
     def write(self, chunks: list[Chunk], sync: bool) -> None:
-        """Append the chunks and, if asked, sync them before returning.
+        """Append the chunks and, if asked, sync them.
 
         :raises OSError: a write, segment start or sync failed.
         """
-        _, fd = self.append(chunks, sync)
-        if fd is not None:
-            try:
-                self._files.sync(fd)
-            finally:
-                self._files.close(fd)
+        self.append(chunks)
+        if sync:
+            self.sync()
 
     def reset(self) -> None:
         """Let go of the open segment after a failure, without syncing it."""
