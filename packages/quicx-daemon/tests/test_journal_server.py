@@ -359,6 +359,15 @@ async def test_compaction_keeps_disk_use_bounded_under_a_long_lived_backlog(
             live = max(live, size * live_ppm // 1_000_000)
     bound = max(compact_min, int(live / below)) + per_round * RECORDS_PER_TASK
     bound += 2 * segment
+    logging.getLogger(__name__).info(
+        "journal at most %d bytes between compactions, bound %d, live at most %d, "
+        "%d bytes of records written, %d compactions",
+        settled,
+        bound,
+        live,
+        written,
+        caplog.text.count("compacted into a snapshot"),
+    )
     assert caplog.text.count("compacted into a snapshot") > 5
     assert settled <= bound, f"peak {settled} bytes, bound {bound}, live {live}"
     assert written > 10 * bound  # the bound is far below all that was written
