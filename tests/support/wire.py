@@ -64,8 +64,7 @@ class Wire:
         """Exactly the next ``count`` messages."""
         got: list[Message] = []
         while len(got) < count:
-            self.pending = [*got, *self.pending]
-            got = self.receive_some()
+            got += self.receive_some()
         self.pending = got[count:]
         return got[:count]
 
