@@ -11,15 +11,18 @@ a deadline.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.to_thread
 import pytest
 from anyio.abc import SocketStream, TaskGroup, TaskStatus
 from quicx_client._task import Task
 from quicx_client._worker_core import WorkerConfig, WorkerCore
+from quicx_client._worker_threads import ThreadEngine
 from quicx_daemon import BrokerConfig, DaemonConfig
 from quicx_daemon._server import Server
 from quicx_proto import (
@@ -167,24 +170,41 @@ class WayIn:
                 pass
 
 
+@pytest.fixture(params=["loop", "threads"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """Which worker engine serves: AsyncWorker's event loop, or Worker's threads."""
+    name: str = request.param
+    return name
+
+
 class Handled:
     """The worker's handler: records task ids; some tasks wait for a release."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
-        self.release = anyio.Event()
+        self.release = threading.Event()
 
-    async def __call__(self, task: Task) -> bytes:
+    async def run_async(self, task: Task) -> bytes:
         if task.queue == "slow":
-            await self.release.wait()
+            await anyio.to_thread.run_sync(self.release.wait, DEADLINE)
+        self.ids.append(task.id)
+        return b""
+
+    def run_sync(self, task: Task) -> bytes:
+        if task.queue == "slow":
+            self.release.wait(DEADLINE)
         self.ids.append(task.id)
         return b""
 
 
 @asynccontextmanager
 async def worker(
-    addresses: tuple[str, ...], handled: Handled, *, follow_peers: bool = True
-) -> AsyncIterator[WorkerCore]:
+    engine: str,
+    addresses: tuple[str, ...],
+    handled: Handled,
+    *,
+    follow_peers: bool = True,
+) -> AsyncIterator[None]:
     config = WorkerConfig(
         addresses=addresses,
         queues=("q", "slow"),
@@ -193,10 +213,15 @@ async def worker(
         reconnect_cap=0.2,
         follow_peers=follow_peers,
     )
-    core = WorkerCore(config, handled, threaded=False)
+    core: WorkerCore | ThreadEngine
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(core.run)
-        yield core
+        if engine == "loop":
+            core = WorkerCore(config, handled.run_async)
+            tasks.start_soon(core.run)
+        else:
+            core = ThreadEngine(config, handled.run_sync)
+            tasks.start_soon(anyio.to_thread.run_sync, core.run)
+        yield
         core.stop()
 
 
@@ -212,7 +237,9 @@ async def all_handled(handled: Handled, ids: list[int]) -> None:
     await poll(done, f"{len(ids)} tasks handled")
 
 
-async def test_through_a_way_in_a_worker_serves_every_member_directly() -> None:
+async def test_through_a_way_in_a_worker_serves_every_member_directly(
+    engine: str,
+) -> None:
     handled = Handled()
     async with anyio.create_task_group() as tasks:
         group = Group(tasks, 3, with_peers=True)
@@ -220,7 +247,7 @@ async def test_through_a_way_in_a_worker_serves_every_member_directly() -> None:
             await group.start(index)
         way_in = WayIn(group.addresses)
         await tasks.start(way_in.serve)
-        async with worker((way_in.address,), handled):
+        async with worker(engine, (way_in.address,), handled):
             for address in group.addresses:
                 await until_workers(address, 1)
             (credits,) = way_in.readies  # paused once the group was known
@@ -232,13 +259,13 @@ async def test_through_a_way_in_a_worker_serves_every_member_directly() -> None:
         tasks.cancel_scope.cancel()
 
 
-async def test_a_killed_member_is_served_again_once_it_is_back() -> None:
+async def test_a_killed_member_is_served_again_once_it_is_back(engine: str) -> None:
     handled = Handled()
     async with anyio.create_task_group() as tasks:
         group = Group(tasks, 3, with_peers=True)
         for index in range(3):
             await group.start(index)
-        async with worker((group.addresses[0],), handled):
+        async with worker(engine, (group.addresses[0],), handled):
             for address in group.addresses:
                 await until_workers(address, 1)
             await group.kill(1)
@@ -249,7 +276,9 @@ async def test_a_killed_member_is_served_again_once_it_is_back() -> None:
         tasks.cancel_scope.cancel()
 
 
-async def test_a_member_dropped_from_the_group_is_let_go_after_its_task() -> None:
+async def test_a_member_dropped_from_the_group_is_let_go_after_its_task(
+    engine: str,
+) -> None:
     handled = Handled()
     async with anyio.create_task_group() as tasks:
         group = Group(tasks, 2, with_peers=False)
@@ -258,7 +287,7 @@ async def test_a_member_dropped_from_the_group_is_let_go_after_its_task() -> Non
         a, b = group.addresses
         way_in = WayIn((a, b))
         await tasks.start(way_in.serve)
-        async with worker((way_in.address,), handled):
+        async with worker(engine, (way_in.address,), handled):
             await until_workers(b, 1)
             (slow,) = await submit(b, 1, queue="slow")
             await poll(lambda: _in_flight(b), "the slow task taken")
@@ -275,13 +304,15 @@ async def test_a_member_dropped_from_the_group_is_let_go_after_its_task() -> Non
 
 
 @pytest.mark.parametrize("with_peers", [False, True], ids=["no-group", "group"])
-async def test_explicit_addresses_are_served_as_before(with_peers: bool) -> None:
+async def test_explicit_addresses_are_served_as_before(
+    engine: str, with_peers: bool
+) -> None:
     handled = Handled()
     async with anyio.create_task_group() as tasks:
         group = Group(tasks, 3, with_peers=with_peers)
         for index in range(3):
             await group.start(index)
-        async with worker(group.addresses[:2], handled):
+        async with worker(engine, group.addresses[:2], handled):
             ids = [i for a in group.addresses[:2] for i in await submit(a, 4)]
             await all_handled(handled, ids)
             assert [await workers_on(a) for a in group.addresses[:2]] == [1, 1]
@@ -289,13 +320,15 @@ async def test_explicit_addresses_are_served_as_before(with_peers: bool) -> None
         tasks.cancel_scope.cancel()
 
 
-async def test_a_worker_told_not_to_follow_peers_serves_its_addresses_only() -> None:
+async def test_a_worker_told_not_to_follow_peers_serves_its_addresses_only(
+    engine: str,
+) -> None:
     handled = Handled()
     async with anyio.create_task_group() as tasks:
         group = Group(tasks, 2, with_peers=True)
         for index in range(2):
             await group.start(index)
-        async with worker(group.addresses[:1], handled, follow_peers=False):
+        async with worker(engine, group.addresses[:1], handled, follow_peers=False):
             await all_handled(handled, await submit(group.addresses[0], 2))
             assert await workers_on(group.addresses[1]) == 0
         tasks.cancel_scope.cancel()

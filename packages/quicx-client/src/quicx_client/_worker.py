@@ -1,34 +1,30 @@
 """Workers: :class:`Worker` runs plain functions in threads, :class:`AsyncWorker`
 runs coroutine functions on anyio.
 
-The sync worker is a thin shell over the same anyio core as the async one,
-rather than over plain sockets like the sync producer: a worker serves
-several daemons at once, keeps leases alive on timers, reconnects on its own
-and hands tasks to a pool of threads, which is what an event loop is for. The
-loop runs in the thread that calls :meth:`Worker.run` (on uvloop when it is
-installed); handlers run in ``concurrency`` threads of the worker's own
-(:mod:`._handler_threads`).
+The async worker runs on an anyio event loop (:mod:`._worker_core`); the
+sync worker on threads and blocking sockets (:mod:`._worker_threads`). Both
+decide the same way what a handler's outcome sends
+(:mod:`._worker_answers`), what a daemon's group changes
+(:mod:`._worker_group`) and what the protocol allows
+(:mod:`._worker_protocol`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import inspect
 import logging
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Sequence
+from types import FrameType
 
 import anyio
-import anyio.from_thread
-import anyio.lowlevel
 
 from ._address import addresses_of
-from ._handler_threads import HandlerThreads
 from ._task import Task
 from ._worker_core import WorkerConfig, WorkerCore
 from ._worker_protocol import check_queues
+from ._worker_threads import ThreadEngine
 
 __all__ = ["AsyncWorker", "Worker"]
 
@@ -113,7 +109,7 @@ class AsyncWorker:
             stop_timeout,
             follow_peers,
         )
-        self._core = WorkerCore(config, handler, threaded=False)
+        self._core = WorkerCore(config, handler)
         self._handle_signals = handle_signals
 
     async def run(self) -> None:
@@ -132,11 +128,15 @@ class Worker:
     """Run a plain function for every task of some queues, on every daemon given.
 
     Same as :class:`AsyncWorker`, but the handler is a plain function run in
-    threads, ``concurrency`` at a time, and :meth:`run` blocks.
-    :meth:`run` may be called from any thread (signal handlers are installed
-    only in the main thread) and :meth:`stop` from any thread, even before
-    :meth:`run` started. A worker runs once: after a stop, :meth:`run`
-    returns at once.
+    ``concurrency`` threads, and :meth:`run` blocks. It runs on threads and
+    blocking sockets rather than an event loop (:mod:`._worker_threads`
+    says why). :meth:`run` may be called from any thread (signal handlers
+    are installed only in the main thread) and :meth:`stop` from any thread,
+    a handler's included, even before :meth:`run` started. A worker runs
+    once: after a stop, :meth:`run` returns at once. A second signal stops
+    without waiting for running handlers: their tasks go back to their
+    queues, and their threads, which cannot be cancelled, are left to end
+    unheard.
     """
 
     def __init__(
@@ -163,60 +163,43 @@ class Worker:
             stop_timeout,
             follow_peers,
         )
-        self._handler = handler
-        self._core = WorkerCore(config, self._run_in_thread, threaded=True)
+        self._engine = ThreadEngine(config, handler)
         self._handle_signals = handle_signals
-        self._lock = threading.Lock()
-        self._stopped = False
-        self._token: anyio.lowlevel.EventLoopToken | None = None
-        self._loop_thread: int | None = None
-        self._threads: HandlerThreads | None = None
 
-    def run(self, *, backend: str = "asyncio") -> None:
-        """Serve tasks until :meth:`stop`, SIGINT or SIGTERM; blocks meanwhile.
-
-        :param backend: the anyio backend to run the loop on; asyncio runs on
-            uvloop when it is installed.
-        """
-        options = {}
-        if backend == "asyncio" and importlib.util.find_spec("uvloop"):
-            options["use_uvloop"] = True
-        anyio.run(self._main, backend=backend, backend_options=options)
+    def run(self) -> None:
+        """Serve tasks until :meth:`stop`, SIGINT or SIGTERM; blocks meanwhile."""
+        in_main = threading.current_thread() is threading.main_thread()
+        if not self._handle_signals or not in_main:
+            self._engine.run()
+            return
+        previous = {
+            signum: signal.signal(signum, self._on_signal)
+            for signum in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            self._engine.run()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def stop(self) -> None:
         """Stop taking tasks; run() returns once running handlers finished.
 
         Safe from any thread, including a handler's.
         """
-        with self._lock:
-            self._stopped = True
-            token, loop_thread = self._token, self._loop_thread
-        if token is None:
-            return
-        if threading.get_ident() == loop_thread:
-            self._core.stop()
-            return
-        with contextlib.suppress(anyio.RunFinishedError):
-            anyio.from_thread.run_sync(self._core.stop, token=token)
+        self._engine.stop()
 
-    async def _main(self) -> None:
-        with self._lock:
-            if self._stopped:
-                return
-            self._token = anyio.lowlevel.current_token()
-            self._loop_thread = threading.get_ident()
-        self._threads = HandlerThreads(self._handler, self._core.config.concurrency)
-        self._threads.start()
-        try:
-            await _serve(self._core, self._handle_signals)
-        finally:
-            self._threads.stop()
-            with self._lock:
-                self._token = self._loop_thread = None
-
-    async def _run_in_thread(self, task: Task) -> bytes | None:
-        assert self._threads is not None
-        return await self._threads.run(task)
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # A signal handler interrupts the main thread wherever it is, maybe
+        # holding one of the engine's locks, so the stop runs in a thread.
+        name = signal.Signals(signum).name
+        if self._engine.stopping:
+            logger.warning("second %s: not waiting for running handlers", name)
+            target = self._engine.abort
+        else:
+            logger.info("%s: finishing running tasks, then stopping", name)
+            target = self._engine.stop
+        threading.Thread(target=target, name="quicx-stop", daemon=True).start()
 
 
 async def _serve(core: WorkerCore, handle_signals: bool) -> None:

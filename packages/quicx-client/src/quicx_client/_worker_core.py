@@ -1,4 +1,4 @@
-"""The worker's event loop side, shared by :class:`Worker` and :class:`AsyncWorker`.
+"""The async worker's engine: an anyio event loop for :class:`AsyncWorker`.
 
 One :class:`WorkerCore` serves every daemon address at once: per address a
 task connects, sends READY, reads TASKs and reconnects with backoff and
@@ -30,17 +30,23 @@ from dataclasses import dataclass
 from functools import partial
 
 import anyio
-import anyio.from_thread
-import anyio.lowlevel
 import quicx_proto
 from anyio.abc import SocketStream, TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._async_link import connect_stream
-from ._errors import PermanentError, QuicxError
+from ._errors import QuicxError
 from ._events import Closed, Event, GroupAnnounced, TaskAssigned, TaskRefused
 from ._retry import Backoff
 from ._task import Task
+from ._worker_answers import (
+    TOUCH_SHARE,
+    answer_error,
+    answer_result,
+    pause,
+    task_of,
+    touch_is_urgent,
+)
 from ._worker_group import WorkerGroup
 from ._worker_protocol import WorkerConnection
 
@@ -50,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 HandlerRunner = Callable[[Task], Awaitable[bytes | None]]
 _Assigned = tuple["_Link", quicx_proto.Task]
-TOUCH_SHARE = 0.5
-"""A held task is touched once this share of its time-to-run has passed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,7 +139,7 @@ class _Link:
     def leave(self) -> None:
         """Pause for good and close once no task is held."""
         self.leaving = True
-        self.answer(partial(_pause, self.conn))
+        self.answer(partial(pause, self.conn))
         self.close_if_idle()
 
     def close_if_idle(self) -> None:
@@ -204,18 +208,11 @@ class _Link:
 
 
 class WorkerCore:
-    """Serve every address in ``config`` with ``run_handler`` until stopped.
+    """Serve every address in ``config`` with ``run_handler`` until stopped."""
 
-    :param threaded: True when handlers run in threads, so that
-        :meth:`Task.touch` is called from outside the event loop.
-    """
-
-    def __init__(
-        self, config: WorkerConfig, run_handler: HandlerRunner, *, threaded: bool
-    ) -> None:
+    def __init__(self, config: WorkerConfig, run_handler: HandlerRunner) -> None:
         self.config = config
         self._run_handler = run_handler
-        self._threaded = threaded
         self._stop_asked = False
         self._abort_asked = False
         self._stop_event: anyio.Event | None = None
@@ -232,7 +229,6 @@ class WorkerCore:
         self._link_tasks: TaskGroup | None = None
         self._running = 0
         self._all_finished: anyio.Event | None = None
-        self._token: anyio.lowlevel.EventLoopToken | None = None
 
     @property
     def stopping(self) -> bool:
@@ -262,7 +258,6 @@ class WorkerCore:
         """Serve until :meth:`stop` or :meth:`abort`."""
         self._stop_event = anyio.Event()
         self._all_finished = anyio.Event()
-        self._token = anyio.lowlevel.current_token()
         if self._stop_asked:
             return
         self._backlog, backlog = anyio.create_memory_object_stream[_Assigned](math.inf)
@@ -281,7 +276,7 @@ class WorkerCore:
 
     async def _wind_down(self) -> None:
         for link in list(self._links):
-            link.answer(partial(_pause, link.conn))
+            link.answer(partial(pause, link.conn))
         with anyio.move_on_after(_forever(self.config.stop_timeout)):
             if self._running and not self._abort_asked:
                 assert self._all_finished is not None
@@ -365,7 +360,8 @@ class WorkerCore:
 
     def _on_event(self, link: _Link, event: Event) -> None:
         if isinstance(event, TaskAssigned):
-            if self._touch_before_keeper_wakes(event.task):
+            nap = self.config.liveness / 2
+            if touch_is_urgent(event.task, self.config.auto_touch, nap):
                 link.task_added()
             if not self._stop_asked:
                 self._queue_task(link, event.task)
@@ -392,7 +388,7 @@ class WorkerCore:
             logger.info("group, as %s tells it: %s", via, ", ".join(addresses))
         if change.way_in:
             logger.info("%s is a way in to the group: pausing it", via)
-            link.answer(partial(_pause, link.conn))
+            link.answer(partial(pause, link.conn))
         for address in change.start:
             self._start(address)
         for address in change.stop:
@@ -400,12 +396,6 @@ class WorkerCore:
             for other in list(self._links):
                 if other.conn.address == address:
                     other.leave()
-
-    def _touch_before_keeper_wakes(self, message: quicx_proto.Task) -> bool:
-        """Whether a new task's first TOUCH may fall due before its link's
-        keeper wakes on its own, at most ``liveness / 2`` from now."""
-        touch_after = message.ttr_ms / 1000 * TOUCH_SHARE
-        return self.config.auto_touch and touch_after < self.config.liveness / 2
 
     def _queue_task(self, link: _Link, message: quicx_proto.Task) -> None:
         """Put a task in the backlog; when no handler loop was free to take it,
@@ -433,59 +423,23 @@ class WorkerCore:
             await self._execute(link, message)
 
     async def _execute(self, link: _Link, message: quicx_proto.Task) -> None:
+        task_id = message.task_id
         try:
-            task = Task(
-                id=message.task_id,
-                queue=message.queue,
-                payload=message.payload,
-                attempt=message.attempt,
-                ttr=message.ttr_ms / 1000,
-                _touch=self._toucher(link, message.task_id),
-            )
-            if not link.answer(await self._outcome(task, link.conn)):
-                logger.info("task %d ended after its lease was lost", task.id)
+            task = task_of(message, partial(link.touch, task_id))
+            try:
+                result = await self._run_handler(task)
+            except Exception as exc:
+                answer = answer_error(link.conn, task_id, exc)
+            else:
+                answer = answer_result(link.conn, task_id, result)
+            if not link.answer(answer):
+                logger.info("task %d ended after its lease was lost", task_id)
         finally:
             self._running -= 1
             if not self._running and self._stop_asked and self._all_finished:
                 self._all_finished.set()
             link.close_if_idle()
 
-    async def _outcome(self, task: Task, conn: WorkerConnection) -> Callable[[], bool]:
-        """Run the handler; return the call that queues the task's answer."""
-        try:
-            result: object = await self._run_handler(task)
-        except PermanentError as exc:
-            return partial(conn.failed, task.id, _describe(exc), retry=False)
-        except Exception as exc:
-            logger.info("task %d failed: %s", task.id, _describe(exc))
-            return partial(conn.failed, task.id, _describe(exc))
-        if result is None or isinstance(result, bytes):
-            return partial(conn.done, task.id, result or b"")
-        kind = type(result).__name__
-        return partial(conn.failed, task.id, f"handler returned {kind}, not bytes")
-
-    def _toucher(self, link: _Link, task_id: int) -> Callable[[], None]:
-        touch = partial(link.touch, task_id)
-        if not self._threaded:
-            return touch
-        token = self._token
-
-        def touch_from_thread() -> None:
-            with contextlib.suppress(anyio.RunFinishedError):
-                anyio.from_thread.run_sync(touch, token=token)
-
-        return touch_from_thread
-
-
-def _pause(conn: WorkerConnection) -> bool:
-    conn.ready(credit=0)
-    return True
-
 
 def _forever(timeout: float | None) -> float:
     return float("inf") if timeout is None else timeout
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
