@@ -165,6 +165,7 @@ class Worker:
         )
         self._engine = ThreadEngine(config, handler)
         self._handle_signals = handle_signals
+        self._signalled = False
 
     def run(self) -> None:
         """Serve tasks until :meth:`stop`, SIGINT or SIGTERM; blocks meanwhile."""
@@ -193,7 +194,8 @@ class Worker:
         # A signal handler interrupts the main thread wherever it is, maybe
         # holding one of the engine's locks, so the stop runs in a thread.
         name = signal.Signals(signum).name
-        if self._engine.stopping:
+        second, self._signalled = self._signalled or self._engine.stopping, True
+        if second:
             logger.warning("second %s: not waiting for running handlers", name)
             target = self._engine.abort
         else:
