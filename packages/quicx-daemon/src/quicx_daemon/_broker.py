@@ -311,8 +311,7 @@ class Broker:
         """
         task = self._held(conn, task_id)
         now = self._clock()
-        # Only the deadline moves; the timer heap notices when it fires.
-        task.deadline = now + task.ttr_ms / 1000
+        self._timers.start_lease(task, now)
         if self._emit is not None:
             self._emit(
                 ev.Touched(
@@ -484,7 +483,7 @@ class Broker:
         task.state = TaskState.LEASED
         task.worker = worker
         task.dispatched_at = now
-        self._timers.set(task, now + task.ttr_ms / 1000)
+        self._timers.start_lease(task, now)
         record.in_flight += 1
         worker.held[task.id] = task
         worker.wait_sent = False
