@@ -57,6 +57,10 @@ logger = logging.getLogger(__name__)
 RECEIVE_SIZE = 256 * 1024
 JOIN_TIMEOUT = 5.0
 """How long the end of run() waits for each link thread to notice its close."""
+SIGNAL_CHECK = 0.2
+"""Longest the thread in run() blocks at a time. A signal that the kernel
+hands to another thread runs its Python handler only when the main thread
+next runs bytecode, which a thread blocked on a lock never does."""
 
 Handler = Callable[[Task], bytes | None]
 
@@ -214,7 +218,8 @@ class ThreadEngine:
         keeper = _start_thread(self._keep, "quicx-keeper")
         for address in self.config.addresses:
             self._start(address)
-        self._stop_event.wait()
+        while not self._stop_event.wait(SIGNAL_CHECK):
+            pass
         self._wind_down()
         keeper.join(JOIN_TIMEOUT)
 
@@ -229,7 +234,9 @@ class ThreadEngine:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     break
-                self._counts.wait(left)
+                self._counts.wait(
+                    SIGNAL_CHECK if left is None else min(left, SIGNAL_CHECK)
+                )
             running = self._running
         if running:
             logger.warning("abandoning %d running handler(s)", running)
