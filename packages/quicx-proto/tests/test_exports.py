@@ -33,6 +33,7 @@ PUBLIC = [
     "encode",
     "encode_into",
     "write_ok",
+    "write_submit",
     "write_task",
 ]
 

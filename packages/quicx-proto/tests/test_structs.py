@@ -21,10 +21,12 @@ from quicx_proto import (
     Ok,
     ProtocolError,
     StatsReply,
+    Submit,
     Task,
     encode,
     encode_into,
     write_ok,
+    write_submit,
     write_task,
 )
 from quicx_proto._codec import COMPILED
@@ -138,3 +140,17 @@ def test_write_ok_appends_an_ok_frame() -> None:
     out = bytearray(b"x")
     write_ok(out, 1 << 48 | 5)
     assert out[1:] == COMPILED.encode(Ok(task_id=1 << 48 | 5))
+
+
+def test_write_submit_matches_the_compiled_codec() -> None:
+    out = bytearray()
+    write_submit(out, 3, 250, 60_000, 5, "mails", memoryview(b"xbody")[1:])
+    submit = Submit(
+        priority=3,
+        delay_ms=250,
+        ttr_ms=60_000,
+        max_attempts=5,
+        queue="mails",
+        payload=b"body",
+    )
+    assert out == COMPILED.encode(submit)

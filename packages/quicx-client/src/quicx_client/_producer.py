@@ -16,7 +16,12 @@ from ._errors import (
     Unreachable,
 )
 from ._events import Accepted, Closed, Refused
-from ._protocol import ProducerConnection, submit_message
+from ._protocol import (
+    ProducerConnection,
+    check_payload,
+    submit_message,
+    submit_settings,
+)
 from ._retry import RetryBudget, RetryPolicy
 from ._socket_link import SocketClient, SocketLink
 
@@ -87,18 +92,18 @@ class Producer(SocketClient[ProducerConnection]):
         :raises ConnectionLost: when the connection broke before the answer
             came; the task may have been accepted, so it is not retried.
         """
-        message = submit_message(
-            payload,
+        settings = submit_settings(
             queue=queue,
             priority=priority,
             delay=delay,
             ttr=ttr,
             max_attempts=max_attempts,
         )
+        data = check_payload(payload)
 
         def attempt() -> int:
             link = self._connected()
-            link.conn.submit(message)
+            link.conn.submit_payload(settings, data)
             link.send()
             while True:
                 for event in link.receive():

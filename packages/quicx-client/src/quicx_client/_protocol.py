@@ -14,6 +14,8 @@ the message types it accepts to a handler, and anything else is a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from quicx_proto import (
@@ -29,6 +31,7 @@ from quicx_proto import (
     StatsRequest,
     Submit,
     encode,
+    write_submit,
 )
 
 from ._errors import (
@@ -46,7 +49,9 @@ __all__ = [
     "Connection",
     "MonitorConnection",
     "ProducerConnection",
+    "SubmitSettings",
     "submit_message",
+    "submit_settings",
 ]
 
 CLIENT_MAX_FRAME = 16 << 20
@@ -250,6 +255,24 @@ class ProducerConnection(_RequestConnection):
         """
         self._request(encode(message))
 
+    def submit_payload(self, settings: SubmitSettings, payload: bytes) -> None:
+        """Queue one SUBMIT of ``payload`` with checked ``settings``, without
+        building a message object (the one-at-a-time submit's path).
+
+        :raises QuicxError: when the connection is already over.
+        """
+        self._check_open()
+        write_submit(
+            self._outbox,
+            settings.priority,
+            settings.delay_ms,
+            settings.ttr_ms,
+            settings.max_attempts,
+            settings.queue,
+            payload,
+        )
+        self._waiting += 1
+
     def _on_ok(self, message: Message) -> Event:
         assert isinstance(message, Ok)
         self._answered("OK")
@@ -278,24 +301,32 @@ class MonitorConnection(_RequestConnection):
         return StatsReceived(message)
 
 
-def submit_message(
-    payload: bytes | bytearray | memoryview,
+@dataclass(frozen=True, slots=True)
+class SubmitSettings:
+    """Everything in a SUBMIT but its payload, checked to fit the wire."""
+
+    queue: str
+    priority: int
+    delay_ms: int
+    ttr_ms: int
+    max_attempts: int
+
+
+@lru_cache(maxsize=256)
+def submit_settings(
     *,
     queue: str,
     priority: int,
     delay: float,
     ttr: float | None,
     max_attempts: int | None,
-) -> Submit:
-    """Check a submit's arguments and build its SUBMIT message.
+) -> SubmitSettings:
+    """Check a submit's settings; times are in seconds, and ``None`` leaves
+    ttr or max_attempts to the daemon. Cached, since a producer usually sends
+    many tasks with the same few settings.
 
-    Times are in seconds; ``None`` leaves ttr or max_attempts to the daemon.
-
-    :raises ValueError: when an argument is outside what the wire can carry.
-    :raises TypeError: when the payload is not bytes-like.
+    :raises ValueError: when a setting is outside what the wire can carry.
     """
-    if not isinstance(payload, bytes | bytearray | memoryview):
-        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
     if not 1 <= len(queue.encode()) <= 255:
         raise ValueError(f"queue name must be 1..255 bytes of UTF-8: {queue!r}")
     delay_ms = _milliseconds("delay", delay)
@@ -307,13 +338,50 @@ def submit_message(
         raise ValueError(f"max_attempts must be 1..65535 or None, not {max_attempts}")
     if not 0 <= priority <= _U32:
         raise ValueError(f"priority must be 0..{_U32}, not {priority}")
-    return Submit(
-        priority=priority,
-        delay_ms=delay_ms,
-        ttr_ms=ttr_ms,
-        max_attempts=attempts,
+    return SubmitSettings(queue, priority, delay_ms, ttr_ms, attempts)
+
+
+def check_payload(payload: bytes | bytearray | memoryview) -> bytes:
+    """The payload as bytes.
+
+    :raises TypeError: when it is not bytes-like.
+    :raises ValueError: when it is longer than SUBMIT can carry.
+    """
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
+    if len(payload) > _U32:
+        raise ValueError(f"a payload is at most {_U32} bytes, not {len(payload)}")
+    return payload if type(payload) is bytes else bytes(payload)
+
+
+def submit_message(
+    payload: bytes | bytearray | memoryview,
+    *,
+    queue: str,
+    priority: int,
+    delay: float,
+    ttr: float | None,
+    max_attempts: int | None,
+) -> Submit:
+    """Check a submit's arguments and build its SUBMIT message.
+
+    :raises ValueError: when an argument is outside what the wire can carry.
+    :raises TypeError: when the payload is not bytes-like.
+    """
+    settings = submit_settings(
         queue=queue,
-        payload=bytes(payload),
+        priority=priority,
+        delay=delay,
+        ttr=ttr,
+        max_attempts=max_attempts,
+    )
+    return Submit(
+        priority=settings.priority,
+        delay_ms=settings.delay_ms,
+        ttr_ms=settings.ttr_ms,
+        max_attempts=settings.max_attempts,
+        queue=settings.queue,
+        payload=check_payload(payload),
     )
 
 

@@ -12,8 +12,10 @@ The message classes, :class:`MsgType`, :class:`ErrorCode` and the codecs
 behind them are generated from ``spec/quicx.ksy`` by
 ``spec/codegen/generate.py`` (``_generated_*.py``): construct codecs, the
 reference, and ``struct`` codecs for the hot path, of which
-:func:`write_ok` and :func:`write_task` are public for a sender that has the
-fields but no message object (the daemon, whose payloads sit in its arena).
+:func:`write_ok`, :func:`write_task` and :func:`write_submit` are public for a
+sender that has the fields but no message object: the daemon, whose payloads
+sit in its arena, and a producer sending many payloads with one set of checked
+settings. They append a whole frame and check nothing: the caller has.
 The rest is small: ``_constructs`` (construct classes the codecs need),
 ``_validation`` (field checks run by every message class), ``_codec``
 (compiled and interpreted construct codecs), ``_structs`` (helpers of the
@@ -49,6 +51,7 @@ from quicx_proto._generated_messages import Task as Task
 from quicx_proto._generated_messages import Touch as Touch
 from quicx_proto._generated_messages import Wait as Wait
 from quicx_proto._generated_structs import write_ok as write_ok
+from quicx_proto._generated_structs import write_submit as write_submit
 from quicx_proto._generated_structs import write_task as write_task
 from quicx_proto._wire import encode as encode
 from quicx_proto._wire import encode_into as encode_into
@@ -82,6 +85,7 @@ __all__ = [
     "encode",
     "encode_into",
     "write_ok",
+    "write_submit",
     "write_task",
 ]
 
