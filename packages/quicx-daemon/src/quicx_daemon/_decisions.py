@@ -9,7 +9,7 @@ TASK and WAIT frames.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from quicx_proto import ErrorCode
 
@@ -37,12 +37,13 @@ class Refused(Exception):
         self.task_id = task_id
 
 
-@dataclass(frozen=True, slots=True)
-class SendTask:
+class SendTask(NamedTuple):
     """Send TASK to the worker on connection ``conn``.
 
     ``payload`` is a view into the arena; it is valid until the next broker
-    call, so the frame must be built before that.
+    call, so the frame must be built before that. (A named tuple, not a
+    frozen dataclass, because one is made per dispatch and builds in half
+    the time.)
     """
 
     conn: int
@@ -53,8 +54,7 @@ class SendTask:
     payload: memoryview
 
 
-@dataclass(frozen=True, slots=True)
-class SendWait:
+class SendWait(NamedTuple):
     """Send WAIT to the worker on connection ``conn``."""
 
     conn: int

@@ -364,7 +364,7 @@ class Server:
                 )
             else:
                 conn.out += WAIT_FRAME
-            self._wake(conn)
+            conn.link.flush_soon()
 
     def _wake(self, conn: Connection) -> None:
         """Have the connection's link send what gathered in its buffer."""
