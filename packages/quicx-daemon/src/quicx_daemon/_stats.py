@@ -49,18 +49,19 @@ class LatencyWindow:
     __slots__ = ("_samples",)
 
     def __init__(self, size: int) -> None:
-        self._samples: deque[int] = deque(maxlen=size)
+        self._samples: deque[float] = deque(maxlen=size)
 
     def add(self, seconds: float) -> None:
         """Record one duration, given in seconds."""
-        self._samples.append(max(0, round(seconds * 1_000_000)))
+        # Kept in seconds until STATS asks: two are added per task.
+        self._samples.append(seconds)
 
     def percentiles(self) -> Percentiles:
         """The window's p50, p90, p99, p99.9 and maximum, in microseconds.
 
         Percentiles use the nearest-rank method; an empty window gives zeros.
         """
-        samples = sorted(self._samples)
+        samples = sorted(max(0, round(s * 1_000_000)) for s in self._samples)
         count = len(samples)
         if count == 0:
             return Percentiles(
