@@ -99,8 +99,8 @@ SUBMIT_SCENARIO = scenario(
 
 CREDIT_ONE = scenario(
     "dispatch-credit-1",
-    "a worker with credit 1 is told WAIT, gets one TASK at a time, and the "
-    "next as soon as it answers DONE",
+    "a worker with credit 1 is told WAIT, gets one TASK at a time, the next "
+    "as soon as it answers DONE, and nothing when it goes idle again",
     send("worker", ready(1)),
     expect("worker", like(Wait)),
     send("producer", submit(b"a")),
@@ -112,7 +112,7 @@ CREDIT_ONE = scenario(
     send("worker", done(T1)),
     expect("worker", task(T2, b"b")),
     send("worker", done(T2)),
-    expect("worker", like(Wait)),
+    *sync("worker", 2),
     daemon=QUIET,
 )
 
@@ -140,17 +140,17 @@ CREDIT_MANY = scenario(
 
 WAIT_SCENARIO = scenario(
     "wait",
-    "WAIT is sent once when a worker goes idle, not again for a later READY, "
-    "and again after a TASK",
+    "WAIT answers every READY that leaves a worker idle, a later one too, and "
+    "is not sent when the worker goes idle after DONE",
     send("worker", ready(1, "idle")),
     expect("worker", like(Wait)),
     send("worker", ready(2, "idle")),
-    *sync("worker", 3),
+    expect("worker", like(Wait)),
     send("producer", submit(b"work", "idle")),
     expect("producer", ok(T1)),
     expect("worker", task(T1, b"work", "idle")),
     send("worker", done(T1)),
-    expect("worker", like(Wait)),
+    *sync("worker", 3),
     daemon=QUIET,
 )
 
@@ -168,7 +168,7 @@ TOUCH_SCENARIO = scenario(
     send("worker", Touch(task_id=NO_SUCH_TASK)),
     expect("worker", error(ErrorCode.UNKNOWN_TASK, NO_SUCH_TASK)),
     send("worker", done(T1), like(Touch, task_id=T1)),
-    expect("worker", like(Wait), error(ErrorCode.UNKNOWN_TASK, T1)),
+    expect("worker", error(ErrorCode.UNKNOWN_TASK, T1)),
     daemon=QUIET,
 )
 
@@ -183,7 +183,6 @@ DONE_SCENARIO = scenario(
     send("worker", done(T1)),
     expect("worker", task(T2, b"two")),
     send("worker", done(T2, b"the result")),
-    expect("worker", like(Wait)),
     send("worker", done(T2, b"the result")),
     expect("worker", error(ErrorCode.UNKNOWN_TASK, T2)),
     send("worker", StatsRequest()),
@@ -210,15 +209,14 @@ FAILED_SCENARIO = scenario(
     expect("producer", ok(T1)),
     expect("worker", task(T1, b"flaky")),
     send("worker", failed(T1, retry=True, reason="try again")),
-    expect("worker", like(Wait)),
     expect("worker", task(T1, b"flaky", attempt=2)),
     send("worker", done(T1)),
-    expect("worker", like(Wait)),
+    *sync("worker", 1),
     send("producer", submit(b"hopeless")),
     expect("producer", ok(T2)),
     expect("worker", task(T2, b"hopeless")),
     send("worker", failed(T2, retry=False, reason="bad input")),
-    expect("worker", like(Wait)),
+    *sync("worker", 2),
     send("producer", StatsRequest()),
     expect(
         "producer",
@@ -244,10 +242,9 @@ DEAD_LETTER = scenario(
     expect("producer", ok(T1)),
     expect("worker", task(T1, b"doomed")),
     send("worker", failed(T1, retry=True, reason="broken")),
-    expect("worker", like(Wait)),
     expect("worker", task(T1, b"doomed", attempt=2)),
     send("worker", failed(T1, retry=True, reason="still broken")),
-    expect("worker", like(Wait)),
+    *sync("worker", 1),
     send("monitor", StatsRequest()),
     expect(
         "monitor",
@@ -277,7 +274,7 @@ WORKER_KILLED = scenario(
     abort("worker-a"),
     expect("worker-b", task(T1, b"job", attempt=2)),
     send("worker-b", done(T1)),
-    expect("worker-b", like(Wait)),
+    *sync("worker-b", 1),
     send("monitor", StatsRequest()),
     expect(
         "monitor",
@@ -306,9 +303,8 @@ LEASE_EXPIRED = scenario(
     expect("producer", ok(T1)),
     expect("worker-a", task(T1, b"slow", ttr_ms=1000)),
     expect("worker-b", task(T1, b"slow", ttr_ms=1000, attempt=2)),
-    expect("worker-a", like(Wait)),
     send("worker-b", done(T1)),
-    expect("worker-b", like(Wait)),
+    *sync("worker-b", 1),
     send("worker-a", done(T1)),
     expect("worker-a", error(ErrorCode.LEASE_EXPIRED, T1)),
     daemon=QUIET,
@@ -360,7 +356,7 @@ STATS_SCENARIO = scenario(
     send("worker", ready(1)),
     expect("worker", task(T1, b"x")),
     send("worker", done(T1)),
-    expect("worker", like(Wait)),
+    *sync("worker", 1),
     send("monitor", StatsRequest()),
     expect(
         "monitor",
@@ -394,6 +390,7 @@ PEERS_SCENARIO = scenario(
     send("worker", ready(1)),
     expect("worker", like(Peers, addresses=GROUP), like(Wait)),
     send("worker", ready(2)),
+    expect("worker", like(Wait)),
     sync("worker", 7),
     send("refused", Ready(credit=1, queues=())),
     expect("refused", like(Peers, addresses=GROUP), error(ErrorCode.INVALID_FIELD)),

@@ -651,8 +651,9 @@ class QuicxFrame(KaitaiStruct):
 
 
     class Wait(KaitaiStruct):
-        """Daemon to worker: you have free credit and there is nothing for you.
-        Sent once each time the worker goes idle, not repeatedly.
+        """Daemon to worker, in answer to a READY: your READY is taken, you
+        have free credit and there is nothing for you now. Sent at no other
+        time; TASKs follow when tasks become ready.
         """
         def __init__(self, _io, _parent=None, _root=None):
             super(QuicxFrame.Wait, self).__init__(_io)

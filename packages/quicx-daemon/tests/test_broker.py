@@ -214,15 +214,17 @@ def test_ready_refuses_no_queues_or_an_empty_name_and_changes_nothing() -> None:
     assert h.task_ids(1) == [first]  # still credit 1 and queue a
 
 
-def test_wait_is_sent_once_until_a_task_is_sent() -> None:
+def test_wait_answers_a_ready_that_finds_nothing_and_nothing_else() -> None:
     h = BrokerHarness()
     h.ready(1, 2)
     h.ready(1, 3)
-    assert h.received(1) == [WAIT]
+    assert h.received(1) == [WAIT, WAIT]
     task_id = h.submit()
     assert h.task_ids(1) == [task_id]
-    h.done(1, task_id)
-    assert h.received(1) == [WAIT]
+    h.done(1, task_id)  # idle again, but no READY: no WAIT
+    assert h.received(1) == []
+    h.ready(1, 0)  # paused: never WAIT
+    assert h.received(1) == []
 
 
 def test_a_worker_still_holding_a_task_gets_no_wait() -> None:
@@ -352,7 +354,7 @@ def test_failed_with_retry_backs_off_exponentially_until_the_attempt_limit() -> 
             attempt
         ]
         h.failed(1, task_id, retry=True, reason="boom")
-        assert h.received(1) == [WAIT]
+        assert h.received(1) == []  # idle, but WAIT answers only READY
         deadline = h.broker.next_deadline()
         assert deadline is not None
         assert low <= deadline - h.clock.now <= high
@@ -388,9 +390,11 @@ def test_failed_without_retry_dead_letters_at_once_and_returns_credit() -> None:
     assert h.events[-1] == DeadLettered(
         at=h.clock.now, task_id=task_id, reason="bad input"
     )
-    assert h.received(1) == [WAIT]
+    assert h.received(1) == []
     assert h.broker.backlog() == (0, 0)
     assert h.arena.stats().used > 0  # a dead letter keeps its payload
+    following = h.submit()
+    assert h.task_ids(1) == [following]  # the credit came back
 
 
 def test_dead_letters_are_bounded_and_the_oldest_is_evicted() -> None:

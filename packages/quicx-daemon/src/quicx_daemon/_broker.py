@@ -16,8 +16,8 @@ The rules, in short (spec/PROTOCOL.md has them in full):
   task that becomes ready goes to the worker that has been idle longest
   among those serving its queue. After every call no queue has both a ready
   task and an idle worker, so a newly ready task needs at most one dispatch.
-- A worker that holds nothing, has free credit and finds nothing is sent WAIT
-  once, and again only after it has been sent a TASK.
+- WAIT answers a READY that leaves the worker holding nothing, with free
+  credit and nothing to take; it is sent at no other time.
 - A lease lasts the task's time-to-run from dispatch or the last TOUCH. A
   lost lease puts the task back at once the first time, after a backoff from
   the second time on, and dead-letters it at the attempt limit.
@@ -303,6 +303,8 @@ class Broker:
                 for record in worker.queues:
                     enter_line(record, worker)
         self._feed(worker, self._clock())
+        if worker.free > 0 and not worker.held:
+            self._outgoing.append(SendWait(conn))
 
     def touch(self, conn: int, task_id: int) -> None:
         """Restart the lease on a task this worker holds.
@@ -486,7 +488,6 @@ class Broker:
         self._timers.start_lease(task, now)
         record.in_flight += 1
         worker.held[task.id] = task
-        worker.wait_sent = False
         self._outgoing.append(
             SendTask(
                 worker.conn,
@@ -625,7 +626,7 @@ class Broker:
         )
 
     def _feed(self, worker: WorkerRecord, now: float) -> None:
-        """Fill the worker's free credit; then keep it in line or send WAIT."""
+        """Fill the worker's free credit; then keep it in line."""
         while worker.free > 0:
             record = best_queue(worker)
             if record is None:
@@ -637,9 +638,6 @@ class Broker:
             return
         if not worker.idle:
             join_line(worker, next(self._line))
-        if not worker.held and not worker.wait_sent:
-            worker.wait_sent = True
-            self._outgoing.append(SendWait(worker.conn))
 
 
 def _dispatch_order(task: TaskRecord) -> tuple[int, int]:

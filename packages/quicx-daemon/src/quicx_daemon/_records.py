@@ -142,7 +142,6 @@ class WorkerRecord:
         "line",
         "lost",
         "queues",
-        "wait_sent",
     )
 
     def __init__(self, conn: int) -> None:
@@ -152,7 +151,6 @@ class WorkerRecord:
         self.held: dict[int, TaskRecord] = {}
         self.idle = False  # in the line of workers with free credit
         self.line = 0  # place in that line; lower joined earlier
-        self.wait_sent = False  # WAIT sent and no TASK since
         # Ids of tasks whose lease this worker lost, most recent last, so a
         # late DONE gets lease_expired instead of unknown_task.
         self.lost: OrderedDict[int, None] = OrderedDict()

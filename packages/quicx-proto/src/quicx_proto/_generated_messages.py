@@ -316,8 +316,9 @@ class Task:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Wait:
-    """Daemon to worker: you have free credit and there is nothing for you. Sent once
-    each time the worker goes idle, not repeatedly.
+    """Daemon to worker, in answer to a READY: your READY is taken, you have free credit
+    and there is nothing for you now. Sent at no other time; TASKs follow when tasks
+    become ready.
     """
 
 
