@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -23,12 +23,17 @@ def write_plot(runs: Sequence[RunResult], path: Path) -> None:
     """Bars of end-to-end throughput per case; CDFs of latency at half load."""
     figure = Figure(figsize=(15, 6), layout="tight")
     bars, cdf = figure.subplots(1, 2)
-    _throughput_bars(bars, summarize(runs))
-    _latency_cdfs(cdf, runs)
+    # One colour per system in both panels, in the order systems ran.
+    systems = dict.fromkeys(run.system for run in runs)
+    colours = {system: f"C{i}" for i, system in enumerate(systems)}
+    _throughput_bars(bars, summarize(runs), colours)
+    _latency_cdfs(cdf, runs, colours)
     figure.savefig(path, dpi=100)
 
 
-def _throughput_bars(axes: Axes, rows: Sequence[Row]) -> None:
+def _throughput_bars(
+    axes: Axes, rows: Sequence[Row], colours: Mapping[str, str]
+) -> None:
     flat_out = [row for row in rows if not row.paced]
     cases = list(dict.fromkeys(row.case for row in flat_out))
     systems = list(dict.fromkeys(row.system for row in flat_out))
@@ -40,7 +45,15 @@ def _throughput_bars(axes: Axes, rows: Sequence[Row]) -> None:
         heights = [row.end_to_end_rate for row in picked]
         low = [row.end_to_end_rate - row.end_to_end_min for row in picked]
         high = [row.end_to_end_max - row.end_to_end_rate for row in picked]
-        axes.bar(xs, heights, width, yerr=[low, high], capsize=2, label=system)
+        axes.bar(
+            xs,
+            heights,
+            width,
+            yerr=[low, high],
+            capsize=2,
+            label=system,
+            color=colours[system],
+        )
     axes.set_xticks([i + 0.4 - width / 2 for i in range(len(cases))], cases)
     axes.tick_params(axis="x", labelrotation=20)
     axes.set_yscale("log")
@@ -49,7 +62,9 @@ def _throughput_bars(axes: Axes, rows: Sequence[Row]) -> None:
     axes.legend(fontsize="small")
 
 
-def _latency_cdfs(axes: Axes, runs: Sequence[RunResult]) -> None:
+def _latency_cdfs(
+    axes: Axes, runs: Sequence[RunResult], colours: Mapping[str, str]
+) -> None:
     systems = list(dict.fromkeys(run.system for run in runs if run.case == PACED_LOAD))
     for system in systems:
         mine = [run for run in runs if run.system == system and run.case == PACED_LOAD]
@@ -60,7 +75,8 @@ def _latency_cdfs(axes: Axes, runs: Sequence[RunResult]) -> None:
         asked = statistics.median(run.target_rate for run in mine)
         done = statistics.median(run.end_to_end_rate for run in mine)
         label = f"{system}: {asked:,.0f}/s asked, {done:,.0f}/s done"
-        axes.plot(latencies_ms, [p / 100 for p in _PERCENTILES], label=label)
+        shares = [p / 100 for p in _PERCENTILES]
+        axes.plot(latencies_ms, shares, label=label, color=colours[system])
     axes.set_xscale("log")
     axes.set_xlabel("submit to acknowledgement, ms")
     axes.set_ylabel("share of tasks")
