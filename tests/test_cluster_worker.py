@@ -21,7 +21,8 @@ import anyio.to_thread
 import pytest
 from anyio.abc import SocketStream, TaskGroup, TaskStatus
 from quicx_client._task import Task
-from quicx_client._worker_core import WorkerConfig, WorkerCore
+from quicx_client._worker_config import WorkerConfig
+from quicx_client._worker_core import WorkerCore
 from quicx_client._worker_threads import ThreadEngine
 from quicx_daemon import BrokerConfig, DaemonConfig
 from quicx_daemon._server import Server

@@ -16,10 +16,13 @@ from quicx_client import (
     Worker,
 )
 from quicx_client import Task as ClientTask
+from quicx_client._worker_config import WorkerConfig
+from quicx_client._worker_threads import ThreadEngine
 from quicx_proto import (
     Done,
     ErrorCode,
     Failed,
+    Heartbeat,
     Ok,
     Ready,
     Submit,
@@ -158,3 +161,32 @@ async def test_async_submit_lost_with_its_connection(scripted: Start) -> None:
             await producer.submit(b"x")
     assert err.value.unconfirmed == 1
     assert len(daemon.received) == 1
+
+
+def test_worker_probes_a_silent_daemon_then_leaves_it(scripted: Start) -> None:
+    """A daemon that stops answering gets a HEARTBEAT after ``liveness`` of
+    silence; still silent after twice that, its connection is dropped and
+    the worker connects again."""
+    second = threading.Event()
+
+    def daemon_side(conn: ScriptedConnection) -> None:
+        conn.receive()  # READY
+        if daemon.connections > 1:
+            second.set()
+        while True:
+            conn.receive()  # HEARTBEATs go unanswered
+
+    daemon = scripted(daemon_side)
+    config = WorkerConfig(
+        addresses=(daemon.address,), liveness=0.2, reconnect_base=0.01
+    )
+    engine = ThreadEngine(config, lambda t: None)
+    thread = threading.Thread(target=engine.run, daemon=True)
+    thread.start()
+    try:
+        assert second.wait(10)
+    finally:
+        engine.stop()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert any(isinstance(message, Heartbeat) for message in daemon.received)

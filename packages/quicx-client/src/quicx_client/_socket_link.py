@@ -24,7 +24,7 @@ from ._errors import ConnectionLost, ProtocolViolation, QuicxError
 from ._events import Closed, Event
 from ._protocol import Connection
 
-__all__ = ["SocketClient", "SocketLink"]
+__all__ = ["SocketClient", "SocketLink", "open_socket"]
 
 RECEIVE_SIZE = 256 * 1024
 QUIET_AFTER_ANSWER = 0.5
@@ -53,16 +53,7 @@ class SocketLink(Generic[C]):
         :param timeout: how long a later read may block, or None for ever.
         :raises OSError: when the connection cannot be made.
         """
-        sock = socket.create_connection(
-            split_address(conn.address), timeout=connect_timeout
-        )
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.settimeout(timeout)
-        except BaseException:
-            sock.close()
-            raise
-        return cls(sock, conn)
+        return cls(open_socket(conn.address, connect_timeout, timeout), conn)
 
     def send(self) -> None:
         """Write everything the connection has queued, in one ``sendall``.
@@ -151,3 +142,21 @@ class SocketClient(Generic[C]):
         if self._link is not None:
             self._link.close()
             self._link = None
+
+
+def open_socket(
+    address: str, connect_timeout: float, timeout: float | None
+) -> socket.socket:
+    """A TCP connection to ``address`` with TCP_NODELAY set, whose later
+    reads and writes block for at most ``timeout`` (None: for ever).
+
+    :raises OSError: when the connection cannot be made.
+    """
+    sock = socket.create_connection(split_address(address), timeout=connect_timeout)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(timeout)
+    except BaseException:
+        sock.close()
+        raise
+    return sock

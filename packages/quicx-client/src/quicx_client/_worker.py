@@ -22,7 +22,8 @@ import anyio
 
 from ._address import addresses_of
 from ._task import Task
-from ._worker_core import WorkerConfig, WorkerCore
+from ._worker_config import WorkerConfig
+from ._worker_core import WorkerCore
 from ._worker_protocol import check_queues
 from ._worker_threads import ThreadEngine
 

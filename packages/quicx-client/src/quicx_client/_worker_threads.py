@@ -22,7 +22,6 @@ tasks received but not started back to their queues. A daemon's group
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import socket
@@ -33,11 +32,12 @@ from functools import partial
 
 import quicx_proto
 
-from ._address import split_address
 from ._errors import QuicxError
 from ._events import Closed, Event, GroupAnnounced, TaskAssigned, TaskRefused
 from ._retry import Backoff
+from ._socket_link import open_socket
 from ._task import Task
+from ._thread_link import ThreadLink
 from ._worker_answers import (
     TOUCH_SHARE,
     answer_error,
@@ -46,7 +46,7 @@ from ._worker_answers import (
     task_of,
     touch_is_urgent,
 )
-from ._worker_core import WorkerConfig
+from ._worker_config import WorkerConfig
 from ._worker_group import WorkerGroup
 from ._worker_protocol import WorkerConnection
 
@@ -65,100 +65,6 @@ next runs bytecode, which a thread blocked on a lock never does."""
 Handler = Callable[[Task], bytes | None]
 
 
-class _Link:
-    """One connection to a daemon: its socket, its sans-IO state, two locks.
-
-    ``state`` guards the connection object, which the link thread, the
-    handler threads and the keeper all use. Writes go through :meth:`flush`:
-    whoever holds the send lock writes whatever is queued, and goes again
-    while more was queued meanwhile, so nobody waits behind another's write.
-    In particular the link thread never blocks on a handler's write, and
-    keeps reading (and answering heartbeats) even when the daemon is slow to
-    read what the handlers send.
-    """
-
-    def __init__(self, conn: WorkerConnection, sock: socket.socket) -> None:
-        self.conn = conn
-        self.sock = sock
-        self.state = threading.Lock()
-        self._sending = threading.Lock()
-        self.failure: QuicxError | None = None
-        self.closing = False  # closed by the worker: its reader ends quietly
-        self.leaving = False  # paused for good: closes once it holds no task
-
-    @property
-    def alive(self) -> bool:
-        return self.failure is None and not self.closing and not self.conn.closed
-
-    def holds(self, task_id: int) -> bool:
-        with self.state:
-            return self.conn.holds(task_id)
-
-    def answer(self, call: Callable[[], bool]) -> bool:
-        """Run one of the connection's answer methods and send; False if gone."""
-        with self.state:
-            if not self.alive or not call():
-                return False
-        self.flush()
-        return True
-
-    def touch(self, task_id: int) -> None:
-        self.answer(partial(self.conn.touch, task_id))
-
-    def flush(self) -> None:
-        """Send what the connection queued, unless another thread is sending."""
-        while self._sending.acquire(blocking=False):
-            try:
-                with self.state:
-                    data = self.conn.data_to_send()
-                if data:
-                    self.sock.sendall(data)
-            except OSError as exc:
-                self.lose(f"send failed: {exc!r}")
-                return
-            finally:
-                self._sending.release()
-            with self.state:
-                if not self.conn.wants_to_send:
-                    return
-
-    def leave(self) -> None:
-        """Pause for good and close once no task is held."""
-        self.leaving = True
-        self.answer(partial(pause, self.conn))
-        self.close_if_idle()
-
-    def close_if_idle(self) -> None:
-        with self.state:
-            idle = self.leaving and not self.conn.held
-        if idle:
-            self.close()
-
-    def lose(self, reason: str) -> None:
-        """End the connection because its transport broke."""
-        with self.state:
-            error = self.conn.connection_lost(reason)
-        self.fail(error)
-
-    def fail(self, error: QuicxError) -> None:
-        """End the connection, recording why."""
-        with self.state:
-            if self.failure is None:
-                self.failure = error
-        self._shut()
-
-    def close(self) -> None:
-        """End the connection on the worker's own account."""
-        self.closing = True
-        self._shut()
-
-    def _shut(self) -> None:
-        # shutdown, not close: the link thread may be blocked in recv on this
-        # socket, and closes it itself once recv returns.
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-
-
 class ThreadEngine:
     """Serve every address in ``config`` with ``handler`` until stopped.
 
@@ -170,13 +76,13 @@ class ThreadEngine:
         self.config = config
         self._handler = handler
         self._lock = threading.Lock()  # links, addresses, group, stopping
-        self._links: set[_Link] = set()
+        self._links: set[ThreadLink] = set()
         self._group = WorkerGroup(config.addresses)
         self._serving = set(config.addresses)  # addresses to keep connected
         self._loops: dict[str, threading.Thread] = {}  # running link threads
         self._stopping = False
         self._stop_event = threading.Event()
-        self._backlog: queue.SimpleQueue[tuple[_Link, quicx_proto.Task] | None] = (
+        self._backlog: queue.SimpleQueue[tuple[ThreadLink, quicx_proto.Task] | None] = (
             queue.SimpleQueue()
         )
         self._counts = threading.Condition()  # running, aborted
@@ -276,7 +182,7 @@ class ThreadEngine:
         backoff = Backoff(self.config.reconnect_base, self.config.reconnect_cap)
         while self._still_serving(address):
             try:
-                sock = _connect(address, self.config.connect_timeout)
+                sock = open_socket(address, self.config.connect_timeout, None)
             except OSError as exc:
                 logger.info("cannot connect to %s: %s", address, exc)
             else:
@@ -291,7 +197,7 @@ class ThreadEngine:
         conn = WorkerConnection(
             address, queues=self.config.queues, credit=self.config.credit
         )
-        link = _Link(conn, sock)
+        link = ThreadLink(conn, sock)
         with self._lock:
             if self._stopping:
                 sock.close()
@@ -311,7 +217,7 @@ class ThreadEngine:
         if link.failure is not None and not link.closing:
             raise link.failure
 
-    def _read_forever(self, link: _Link, backoff: Backoff) -> None:
+    def _read_forever(self, link: ThreadLink, backoff: Backoff) -> None:
         while True:
             try:
                 data = link.sock.recv(RECEIVE_SIZE)
@@ -334,7 +240,7 @@ class ThreadEngine:
             if not link.alive:
                 return
 
-    def _on_event(self, link: _Link, event: Event) -> None:
+    def _on_event(self, link: ThreadLink, event: Event) -> None:
         if isinstance(event, TaskAssigned):
             nap = self.config.liveness / 2
             if touch_is_urgent(event.task, self.config.auto_touch, nap):
@@ -348,7 +254,7 @@ class ThreadEngine:
         elif isinstance(event, Closed):
             link.fail(event.error)
 
-    def _on_group(self, link: _Link, addresses: tuple[str, ...]) -> None:
+    def _on_group(self, link: ThreadLink, addresses: tuple[str, ...]) -> None:
         """Serve every member of the group a daemon named, directly."""
         if not self.config.follow_peers or self._stopping:
             return
@@ -392,7 +298,7 @@ class ThreadEngine:
                         self._counts.notify_all()
                 link.close_if_idle()
 
-    def _execute(self, link: _Link, message: quicx_proto.Task) -> None:
+    def _execute(self, link: ThreadLink, message: quicx_proto.Task) -> None:
         task_id = message.task_id
         task = task_of(message, partial(link.touch, task_id))
         try:
@@ -434,18 +340,6 @@ class ThreadEngine:
 def _ready(conn: WorkerConnection) -> bool:
     conn.ready()
     return True
-
-
-def _connect(address: str, timeout: float) -> socket.socket:
-    """A blocking TCP connection to ``address`` with TCP_NODELAY set."""
-    sock = socket.create_connection(split_address(address), timeout=timeout)
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(None)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 def _start_thread(target: Callable[[], None], name: str) -> threading.Thread:
