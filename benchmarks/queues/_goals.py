@@ -10,11 +10,14 @@ import statistics
 from dataclasses import dataclass
 
 from ._driver import RunResult
+from ._echo import FRAMES_PER_TASK
 from ._plan import LOAD_CASE, PACED_LOAD
 from ._session import SessionResults
 from ._summary import EchoRow, Row, echo_rows, reference_system, summarize
 
 __all__ = [
+    "CPU_RATIO",
+    "LATENCY_RATIO",
     "RSS_TOLERANCE",
     "SOAK_TASKS",
     "WARM_SHARE",
@@ -22,6 +25,12 @@ __all__ = [
     "evaluate_goals",
     "warm_rss",
 ]
+
+# The latency goal: p99 at half load no worse than beanstalkd's. The CPU
+# goal: the daemon's CPU per task within 3x the echo limit's per-frame cost
+# times the frames of a task.
+LATENCY_RATIO = 1.0
+CPU_RATIO = 3.0
 
 # The soak goal: RSS within ±5% over a million tasks, once warm; warm means
 # after the first tenth of the tasks.
@@ -39,19 +48,15 @@ class Goal:
     """The measured figure, None when this session could not measure it."""
     target: str
     met: bool | None
-    """None when not measured, or when the goal sets no threshold."""
+    """None when not measured."""
     detail: str
 
     def describe(self) -> str:
         """One line: the goal, the figure, and whether it is met."""
         if self.value is None:
             return f"{self.name}: not measured ({self.detail})"
-        if self.met is None:
-            figure = f"{self.value:.2f} ({self.target}; no threshold set)"
-        else:
-            verdict = "met" if self.met else "NOT met"
-            figure = f"{self.value:.2f} (goal {self.target}, {verdict})"
-        return f"{self.name}: {figure}; {self.detail}"
+        verdict = "met" if self.met else "NOT met"
+        return f"{self.name}: {self.value:.2f} (goal {self.target}, {verdict}); {self.detail}"
 
 
 def evaluate_goals(results: SessionResults) -> list[Goal]:
@@ -82,15 +87,16 @@ def _throughput_goal(
 
 def _latency_goal(rows: dict[tuple[str, str], Row], quicx: str) -> Goal:
     name = f"p99 latency at half load ({PACED_LOAD}), {quicx} / beanstalkd"
+    target = f"<= {LATENCY_RATIO:g}"
     ours, theirs = rows.get((quicx, PACED_LOAD)), rows.get(("beanstalkd", PACED_LOAD))
     if ours is None or theirs is None:
-        return Goal(name, None, "", None, "a system did not run")
+        return Goal(name, None, target, None, "a system did not run")
     detail = (
         f"{ours.p99_ms:.2f} ms at {ours.submit_rate:,.0f}/s vs "
         f"{theirs.p99_ms:.2f} ms at {theirs.submit_rate:,.0f}/s"
     )
     ratio = ours.p99_ms / theirs.p99_ms
-    return Goal(name, ratio, "below 1 is better than beanstalkd", None, detail)
+    return Goal(name, ratio, target, ratio <= LATENCY_RATIO, detail)
 
 
 def _rss_goal(results: SessionResults) -> Goal:
@@ -122,12 +128,16 @@ def warm_rss(soak: RunResult) -> list[int]:
 
 
 def _cpu_goal(row: Row | None, echo: EchoRow | None, quicx: str) -> Goal:
-    name = f"daemon CPU per task at {LOAD_CASE.name} ({quicx}) / echo limit x 4 frames"
+    name = (
+        f"daemon CPU per task at {LOAD_CASE.name} ({quicx}) / "
+        f"echo limit x {FRAMES_PER_TASK} frames"
+    )
+    target = f"<= {CPU_RATIO:g}"
     if row is None or echo is None:
-        return Goal(name, None, "", None, "Quicx or the echo limit did not run")
+        return Goal(name, None, target, None, "Quicx or the echo limit did not run")
     detail = (
-        f"{row.server_cpu_us_per_task:.1f} µs vs 4 x {echo.server_cpu_us_per_frame:.2f}"
-        f" = {echo.server_cpu_us_per_task:.1f} µs"
+        f"{row.server_cpu_us_per_task:.1f} µs vs {FRAMES_PER_TASK} x "
+        f"{echo.server_cpu_us_per_frame:.2f} = {echo.server_cpu_us_per_task:.1f} µs"
     )
     ratio = row.server_cpu_us_per_task / echo.server_cpu_us_per_task
-    return Goal(name, ratio, "1 would match the echo limit", None, detail)
+    return Goal(name, ratio, target, ratio <= CPU_RATIO, detail)
