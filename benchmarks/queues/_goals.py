@@ -56,7 +56,8 @@ class Goal:
         if self.value is None:
             return f"{self.name}: not measured ({self.detail})"
         verdict = "met" if self.met else "NOT met"
-        return f"{self.name}: {self.value:.2f} (goal {self.target}, {verdict}); {self.detail}"
+        figure = f"{self.value:.2f} (goal {self.target}, {verdict})"
+        return f"{self.name}: {figure}; {self.detail}"
 
 
 def evaluate_goals(results: SessionResults) -> list[Goal]:
