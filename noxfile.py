@@ -52,12 +52,23 @@ def stale(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, tags=["ci"])
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check, and mypy --strict on the packages."""
+    """ruff check, ruff format --check, and mypy --strict on the packages and
+    on every test tree."""
     session.install("ruff==0.17.6", "mypy==2.4.1", *ALL_PACKAGES, *TEST_DEPS)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     for package in ("quicx_proto", "quicx_pmad", "quicx_client", "quicx_daemon"):
         session.run("mypy", "-p", package)
+    # One run per tree: the trees share module names (conftest, strategies),
+    # and each imports tests/'s helpers the way pytest's pythonpath does.
+    for tree in (
+        f"{PROTO}/tests",
+        f"{PMAD}/tests",
+        f"{CLIENT}/tests",
+        f"{DAEMON}/tests",
+        "tests",
+    ):
+        session.run("mypy", tree, env={"MYPYPATH": "tests"})
 
 
 @nox.session(python=PYTHON, tags=["ci"])
