@@ -15,7 +15,12 @@ from ._async_link import AsyncClient, AsyncLink, Waiter
 from ._batch import SubmitBatch
 from ._errors import BatchIncomplete, QuicxError, RetryableError, Unreachable
 from ._events import Accepted, Refused
-from ._protocol import ProducerConnection, submit_message
+from ._protocol import (
+    ProducerConnection,
+    check_payload,
+    submit_message,
+    submit_settings,
+)
 from ._retry import RetryBudget, RetryPolicy
 
 __all__ = ["AsyncProducer"]
@@ -62,19 +67,19 @@ class AsyncProducer(AsyncClient[ProducerConnection]):
         max_attempts: int | None = None,
     ) -> int:
         """Queue one task and return its id; see :meth:`Producer.submit`."""
-        message = submit_message(
-            payload,
+        settings = submit_settings(
             queue=queue,
             priority=priority,
             delay=delay,
             ttr=ttr,
             max_attempts=max_attempts,
         )
+        data = check_payload(payload)
 
         async def attempt() -> int:
             link = await self._connected()
             answer = await link.request(
-                partial(link.conn.submit, message), self._timeout
+                partial(link.conn.submit_payload, settings, data), self._timeout
             )
             if isinstance(answer, Refused):
                 raise answer.error

@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 
 HandlerRunner = Callable[[Task], Awaitable[bytes | None]]
 _Assigned = tuple["_Link", quicx_proto.Task]
-_SEND_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
 class _Link:
@@ -97,10 +96,7 @@ class _Link:
         """
         if not self.alive or not send():
             return False
-        try:
-            await self.drain()
-        except _SEND_ERRORS as exc:
-            self.fail(self.conn.connection_lost(f"send failed: {exc!r}"))
+        await self._drain_or_fail()
         return True
 
     def touch(self, task_id: int) -> None:
@@ -143,11 +139,17 @@ class _Link:
         while True:
             await self._wake_writer.wait()
             self._wake_writer = anyio.Event()
-            try:
-                await self.drain()
-            except _SEND_ERRORS as exc:
-                self.fail(self.conn.connection_lost(f"send failed: {exc!r}"))
+            if not await self._drain_or_fail():
                 return
+
+    async def _drain_or_fail(self) -> bool:
+        """:meth:`drain`; when the send fails, end the connection and say so."""
+        try:
+            await self.drain()
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+            self.fail(self.conn.connection_lost(f"send failed: {exc!r}"))
+            return False
+        return True
 
     async def keep_alive(self, liveness: float, auto_touch: bool) -> None:
         """Touch leases that need it and probe a silent daemon, until cancelled."""
